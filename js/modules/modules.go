@@ -1,0 +1,111 @@
+package modules
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/grafana/sobek"
+)
+
+// Module is what an extension registers: a factory of per-VU instances.
+type Module interface {
+	// NewModuleInstance returns the module's instance for one VU. It is called
+	// in the VU's init context, on the VU's goroutine.
+	NewModuleInstance(vu VU) Instance
+}
+
+// Instance is a module's per-VU instance.
+type Instance interface {
+	// Exports returns what `import` sees: Default for `import x from`, Named
+	// for `import {a} from`. When Named is empty and Default is an object,
+	// its properties are the named exports.
+	Exports() Exports
+}
+
+// Exports are a module instance's exported values.
+type Exports struct {
+	Default any
+	Named   map[string]any
+}
+
+// VU is what a module instance sees of the virtual user that runs it.
+type VU interface {
+	// Context is cancelled when the VU must stop (end of the run, or of the
+	// iteration when it is interrupted).
+	Context() context.Context
+	// Runtime is the VU's JavaScript runtime. Only use it on the VU's goroutine
+	// (or inside a callback scheduled with RegisterCallback).
+	Runtime() *sobek.Runtime
+	// InitEnv is non-nil only while the init context runs.
+	InitEnv() *InitEnvironment
+	// State is nil during init and non-nil while the VU runs setup, iterations
+	// or teardown.
+	State() *State
+	// RegisterCallback reserves a slot on the VU's event loop for async work
+	// (the iteration does not end until it is used). Call it on the VU's
+	// goroutine; the returned enqueue function may be called once, from any
+	// goroutine, with a function that then runs on the VU's goroutine.
+	RegisterCallback() (enqueue func(func() error))
+}
+
+var (
+	mu         sync.RWMutex
+	registered = make(map[string]Module)
+)
+
+// Register makes mod importable as name. Only `k6/x/...` names are accepted
+// and a name can be registered once; both mistakes panic, at program start
+// (call Register from an init function).
+func Register(name string, mod Module) {
+	if !strings.HasPrefix(name, "k6/x/") {
+		panic(fmt.Sprintf("modules.Register: extension name %q must start with \"k6/x/\"", name))
+	}
+	register(name, mod)
+}
+
+// RegisterBuiltin registers one of Stampede's built-in modules (`k6`,
+// `k6/http`, ...). Extensions use Register.
+func RegisterBuiltin(name string, mod Module) {
+	if name != "k6" && !strings.HasPrefix(name, "k6/") {
+		panic(fmt.Sprintf("modules.RegisterBuiltin: %q is not a k6 module name", name))
+	}
+	register(name, mod)
+}
+
+func register(name string, mod Module) {
+	mu.Lock()
+	defer mu.Unlock()
+	if _, ok := registered[name]; ok {
+		panic(fmt.Sprintf("modules: module %q is already registered", name))
+	}
+	registered[name] = mod
+}
+
+// Get returns the module registered as name, or nil.
+func Get(name string) Module {
+	mu.RLock()
+	defer mu.RUnlock()
+	return registered[name]
+}
+
+// Names returns every registered module name, sorted.
+func Names() []string {
+	mu.RLock()
+	defer mu.RUnlock()
+	out := make([]string, 0, len(registered))
+	for n := range registered {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Unregister removes a module; only for tests that register throwaway modules.
+func Unregister(name string) {
+	mu.Lock()
+	defer mu.Unlock()
+	delete(registered, name)
+}
