@@ -1,0 +1,146 @@
+package vu
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/grafana/sobek"
+	"github.com/sirupsen/logrus"
+
+	"github.com/stampede-load/stampede/js/eventloop"
+	"github.com/stampede-load/stampede/js/k6/timers"
+	"github.com/stampede-load/stampede/js/modules"
+)
+
+// VU is one virtual user's JavaScript environment. It implements modules.VU.
+// Everything but Context/SetContext must be used on the VU's goroutine.
+type VU struct {
+	rt   *sobek.Runtime
+	loop *eventloop.EventLoop
+	ctx  context.Context
+
+	initEnv *modules.InitEnvironment
+	state   *modules.State
+
+	logger  logrus.FieldLogger
+	modules map[string]*sobek.Object // module namespace objects, per VU
+}
+
+var _ modules.VU = (*VU)(nil)
+
+// New returns a VU with a fresh runtime, its event loop, the console (logging
+// to logger) and the timer globals. ctx is the VU's context until SetContext.
+func New(ctx context.Context, logger logrus.FieldLogger) *VU {
+	rt := sobek.New()
+	rt.SetFieldNameMapper(FieldNameMapper{})
+	v := &VU{
+		rt:      rt,
+		loop:    eventloop.New(rt),
+		ctx:     ctx,
+		logger:  logger,
+		modules: make(map[string]*sobek.Object, 8),
+	}
+	v.installConsole()
+	v.installTimers()
+	return v
+}
+
+// Context returns the VU's current context.
+func (v *VU) Context() context.Context { return v.ctx }
+
+// SetContext sets the context Context returns (per activation or iteration).
+func (v *VU) SetContext(ctx context.Context) { v.ctx = ctx }
+
+// Runtime returns the VU's JavaScript runtime.
+func (v *VU) Runtime() *sobek.Runtime { return v.rt }
+
+// EventLoop returns the VU's event loop.
+func (v *VU) EventLoop() *eventloop.EventLoop { return v.loop }
+
+// InitEnv returns the init environment, nil once the VU runs.
+func (v *VU) InitEnv() *modules.InitEnvironment { return v.initEnv }
+
+// SetInitEnv sets the init environment (the VU is in its init context).
+func (v *VU) SetInitEnv(env *modules.InitEnvironment) { v.initEnv = env }
+
+// State returns the run-time state, nil during init.
+func (v *VU) State() *modules.State { return v.state }
+
+// MoveToVUContext ends the init context: InitEnv becomes nil and State is state.
+func (v *VU) MoveToVUContext(state *modules.State) {
+	v.initEnv = nil
+	v.state = state
+}
+
+// SetLogger sets the logger the console writes to (the VU's base logger).
+func (v *VU) SetLogger(l logrus.FieldLogger) { v.logger = l }
+
+// Logger returns the VU's base logger.
+func (v *VU) Logger() logrus.FieldLogger { return v.logger }
+
+// RegisterCallback reserves a slot on the VU's event loop.
+func (v *VU) RegisterCallback() func(func() error) { return v.loop.RegisterCallback() }
+
+// RequireBuiltin returns the VU's namespace object of the registered module
+// name, instantiating the module on first use. The namespace has the module's
+// named exports as properties, `default` (the default export, or the
+// namespace itself when the module has none) and a non-enumerable
+// `__esModule` marker, so both `import x from` and `import {a} from` work on
+// the CommonJS that esbuild emits.
+func (v *VU) RequireBuiltin(name string) (*sobek.Object, error) {
+	if ns, ok := v.modules[name]; ok {
+		return ns, nil
+	}
+	mod := modules.Get(name)
+	if mod == nil {
+		return nil, fmt.Errorf("unknown module %q: it is neither a built-in k6 module nor a registered extension", name)
+	}
+	return v.Instantiate(name, mod.NewModuleInstance(v))
+}
+
+// Instantiate turns a module instance into the VU's namespace object for name
+// and caches it, so later RequireBuiltin(name) calls return it.
+func (v *VU) Instantiate(name string, inst modules.Instance) (*sobek.Object, error) {
+	rt := v.rt
+	ex := inst.Exports()
+	ns := rt.NewObject()
+	if len(ex.Named) > 0 {
+		for k, val := range ex.Named {
+			if err := ns.Set(k, val); err != nil {
+				return nil, fmt.Errorf("module %q: export %q: %w", name, k, err)
+			}
+		}
+	} else if ex.Default != nil {
+		if o, ok := rt.ToValue(ex.Default).(*sobek.Object); ok {
+			for _, k := range o.Keys() {
+				if err := ns.Set(k, o.Get(k)); err != nil {
+					return nil, fmt.Errorf("module %q: export %q: %w", name, k, err)
+				}
+			}
+		}
+	}
+	var def sobek.Value = ns
+	if ex.Default != nil {
+		def = rt.ToValue(ex.Default)
+	}
+	if err := ns.Set("default", def); err != nil {
+		return nil, err
+	}
+	if err := ns.DefineDataProperty("__esModule", rt.ToValue(true), sobek.FLAG_FALSE, sobek.FLAG_FALSE, sobek.FLAG_FALSE); err != nil {
+		return nil, err
+	}
+	v.modules[name] = ns
+	return ns, nil
+}
+
+func (v *VU) installTimers() {
+	t := timers.NewTimers(v)
+	ns, err := v.Instantiate("k6/timers", t)
+	if err != nil {
+		panic(err) // static exports; cannot fail
+	}
+	g := v.rt.GlobalObject()
+	for _, k := range []string{"setTimeout", "clearTimeout", "setInterval", "clearInterval"} {
+		_ = g.Set(k, ns.Get(k))
+	}
+}
