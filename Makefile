@@ -1,0 +1,35 @@
+# Stampede's tasks. `make test` is exactly what CI runs (.ci/run).
+GO      ?= go
+BIN     ?= bin/stampede
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -s -w -X github.com/stampede-load/stampede/cmd/stampede/version.Version=$(VERSION)
+
+# The demo: queue-concurrency against the embedded reference API, sized to
+# finish in about a minute.
+DEMO_ENV := -e TARGET_VUS=200 -e RAMP_UP=30s -e HOLD=15s -e RAMP_DOWN=10s -e THINK_TIME_MIN=0.5 -e THINK_TIME_MAX=1.5
+
+.PHONY: build test fmt-check vet unit demo bench clean
+
+build:
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/stampede
+
+test: fmt-check vet unit
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet ./...
+
+unit:
+	$(GO) test -race -timeout 30m ./...
+
+demo: build
+	$(BIN) run --embedded-target $(DEMO_ENV) scripts/queue-concurrency.js
+
+bench: build
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 2s ./...
+
+clean:
+	rm -rf bin
