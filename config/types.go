@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -41,40 +42,96 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &ms); err != nil {
 		return fmt.Errorf("a duration must be a string like \"30s\" or a number of milliseconds, got %s", string(b))
 	}
-	*d = Duration(time.Duration(ms * float64(time.Millisecond)))
+	v, ok := scaleDuration(ms, time.Millisecond)
+	if !ok {
+		return fmt.Errorf("%w: %s milliseconds is out of range", ErrInvalidDuration, string(b))
+	}
+	*d = Duration(v)
 	return nil
+}
+
+// scaleDuration returns f units as a Duration, or false when f is not finite
+// or the result does not fit.
+func scaleDuration(f float64, unit time.Duration) (time.Duration, bool) {
+	v := f * float64(unit)
+	if math.IsNaN(v) || v >= math.MaxInt64 || v <= math.MinInt64 {
+		return 0, false
+	}
+	return time.Duration(v), true
 }
 
 // ErrInvalidDuration is wrapped by ParseDuration's errors.
 var ErrInvalidDuration = errors.New("invalid duration")
 
-// ParseDuration parses k6 duration strings: Go's syntax plus a "d" (day) unit,
-// and a bare number meaning seconds (as k6's CLI flags accept).
+// ParseDuration parses k6 duration strings: Go's syntax plus a leading "d"
+// (day) unit ("1d2h30m"), and a bare decimal number meaning seconds (as k6's
+// CLI flags accept). Values that do not fit a time.Duration are errors.
 func ParseDuration(s string) (time.Duration, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return 0, fmt.Errorf("%w: empty string", ErrInvalidDuration)
 	}
-	if f, err := strconv.ParseFloat(s, 64); err == nil {
-		return time.Duration(f * float64(time.Second)), nil
-	}
-	var days time.Duration
-	if i := strings.IndexByte(s, 'd'); i > 0 {
-		n, err := strconv.ParseFloat(s[:i], 64)
-		if err != nil {
-			return 0, fmt.Errorf("%w %q: expected a value like 30s, 1m30s or 1d2h", ErrInvalidDuration, s)
-		}
-		days = time.Duration(n * 24 * float64(time.Hour))
-		s = s[i+1:]
-		if s == "" {
-			return days, nil
-		}
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil {
+	bad := func() (time.Duration, error) {
 		return 0, fmt.Errorf("%w %q: expected a value like 30s, 1m30s or 1d2h", ErrInvalidDuration, s)
 	}
-	return days + d, nil
+	if isDecimal(s) {
+		f, err := strconv.ParseFloat(s, 64)
+		if d, ok := scaleDuration(f, time.Second); err == nil && ok {
+			return d, nil
+		}
+		return bad()
+	}
+	var days time.Duration
+	rest := s
+	if i := strings.IndexByte(s, 'd'); i > 0 {
+		if !isDecimal(s[:i]) {
+			return bad()
+		}
+		n, err := strconv.ParseFloat(s[:i], 64)
+		var ok bool
+		if days, ok = scaleDuration(n, 24*time.Hour); err != nil || !ok {
+			return bad()
+		}
+		rest = s[i+1:]
+		if rest == "" {
+			return days, nil
+		}
+		if rest[0] == '-' || rest[0] == '+' {
+			return bad()
+		}
+	}
+	d, err := time.ParseDuration(rest)
+	if err != nil {
+		return bad()
+	}
+	if days < 0 {
+		d = -d // "-1d2h" is minus one day and two hours
+	}
+	sum := days + d
+	if (days > 0 && d > 0 && sum < 0) || (days < 0 && d < 0 && sum > 0) {
+		return bad()
+	}
+	return sum, nil
+}
+
+// isDecimal reports whether s is a plain decimal number: an optional sign,
+// digits and at most one dot (no exponent, no NaN or Inf).
+func isDecimal(s string) bool {
+	if s != "" && (s[0] == '-' || s[0] == '+') {
+		s = s[1:]
+	}
+	digits, dots := 0, 0
+	for _, c := range s {
+		switch {
+		case c >= '0' && c <= '9':
+			digits++
+		case c == '.':
+			dots++
+		default:
+			return false
+		}
+	}
+	return digits > 0 && dots <= 1
 }
 
 // Stage is one step of a ramping executor: reach Target over Duration.
