@@ -309,4 +309,3 @@ func BenchmarkIngestParallel(b *testing.B) {
 		})
 	}
 }
-

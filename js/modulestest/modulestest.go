@@ -5,9 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"net"
-	"net/http"
-	"net/http/cookiejar"
 	"net/url"
 	"sync"
 	"sync/atomic"
@@ -143,18 +140,10 @@ func (r *Runtime) MoveToVUContext(state *modules.State) { r.vu.MoveToVUContext(s
 
 // NewState returns a complete VU state: the Runtime's logger, options,
 // metrics and a sample buffer feeding Samples, empty tags, k6's default
-// system tags, an HTTP transport, dialer and cookie jar, VU ids 1 and the
-// `default` scenario of the per-vu-iterations executor.
+// system tags, VU ids 1 and the `default` scenario of the per-vu-iterations
+// executor. As in the runner, Transport, Dialer and CookieJar are nil:
+// k6/http builds a VU's HTTP parts on its first request.
 func (r *Runtime) NewState() *modules.State {
-	dialer := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}
-	jar, _ := cookiejar.New(nil)
-	tr := &http.Transport{
-		Proxy:               http.ProxyFromEnvironment,
-		DialContext:         dialer.DialContext,
-		MaxIdleConnsPerHost: 100,
-		ForceAttemptHTTP2:   true,
-	}
-	r.t.Cleanup(tr.CloseIdleConnections)
 	sys := make(map[string]bool, len(vu.DefaultSystemTags))
 	for _, k := range vu.DefaultSystemTags {
 		sys[k] = true
@@ -171,9 +160,6 @@ func (r *Runtime) NewState() *modules.State {
 		Samples:        metrics.NewBuffer(metrics.IngesterFunc(r.ingest), 0),
 		Tags:           metrics.NewTagsAndMeta(nil),
 		SystemTags:     sys,
-		Transport:      tr,
-		Dialer:         dialer,
-		CookieJar:      jar,
 		VUID:           1,
 		VUIDGlobal:     1,
 		Scenario: &modules.ScenarioState{
