@@ -1,5 +1,7 @@
 package all
 
 import (
-	_ "github.com/stampede-load/stampede/js/k6/timers" // k6/timers
+	_ "github.com/stampede-load/stampede/js/k6/crypto"   // k6/crypto
+	_ "github.com/stampede-load/stampede/js/k6/encoding" // k6/encoding
+	_ "github.com/stampede-load/stampede/js/k6/timers"   // k6/timers
 )
