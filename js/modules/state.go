@@ -53,6 +53,9 @@ type State struct {
 	VUID       uint64 // idInInstance, from 1
 	VUIDGlobal uint64 // idInTest, unique across instances
 	Iteration  int64  // __ITER: iterations this VU started in the current scenario, from 0
+	// VUIteration counts the iterations this VU started in the whole test
+	// (all scenarios), from 0: exec.vu.iterationInInstance.
+	VUIteration int64
 
 	// Scenario describes the scenario whose iteration runs now (nil in setup/teardown).
 	Scenario *ScenarioState

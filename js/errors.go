@@ -1,0 +1,77 @@
+package js
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/grafana/sobek"
+
+	"github.com/stampede-load/stampede/engine"
+	"github.com/stampede-load/stampede/js/eventloop"
+)
+
+// ScriptException is a JavaScript error thrown by the script (or a syntax
+// error in it). It wraps engine.ErrScriptException and the underlying error.
+type ScriptException struct {
+	// Text is the error and its JavaScript stack with original
+	// file:line:column positions, as k6 prints it.
+	Text string
+	err  error
+}
+
+// Error returns Text.
+func (e *ScriptException) Error() string { return e.Text }
+
+// Unwrap returns engine.ErrScriptException and the underlying error.
+func (e *ScriptException) Unwrap() []error { return []error{engine.ErrScriptException, e.err} }
+
+// errInterrupted is the value a VU is interrupted with when its activation's
+// context ends.
+type errInterrupted struct{ cause error }
+
+func (e errInterrupted) Error() string { return "the iteration was interrupted: " + e.cause.Error() }
+func (e errInterrupted) Unwrap() error { return e.cause }
+
+// ErrInterrupted is wrapped (with the context's error) by the error RunOnce
+// returns for an iteration cut short because its RunContext ended; such an
+// iteration emits no iteration samples.
+var ErrInterrupted = errors.New("iteration interrupted")
+
+// scriptError converts an error from running JavaScript into what callers get:
+// a *ScriptException for script errors, the interrupt's cause for interrupts.
+func scriptError(err error) error {
+	if err == nil {
+		return nil
+	}
+	var ie *sobek.InterruptedError
+	if errors.As(err, &ie) {
+		if v, ok := ie.Value().(errInterrupted); ok {
+			return fmt.Errorf("%w: %w", ErrInterrupted, v.cause)
+		}
+		if cause, ok := ie.Value().(error); ok {
+			return cause
+		}
+		return fmt.Errorf("%w: %v", ErrInterrupted, ie.Value())
+	}
+	if errors.Is(err, engine.ErrScriptAborted) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	var se *ScriptException
+	if errors.As(err, &se) {
+		return err
+	}
+	var text string
+	var ex *sobek.Exception
+	var ur *eventloop.UnhandledRejectionError
+	switch {
+	case errors.As(err, &ex):
+		text = strings.TrimRight(ex.String(), "\n")
+	case errors.As(err, &ur):
+		text = strings.TrimRight(ur.Error(), "\n")
+	default:
+		text = err.Error()
+	}
+	return &ScriptException{Text: text, err: err}
+}

@@ -1,0 +1,291 @@
+package execution
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/grafana/sobek"
+
+	"github.com/stampede-load/stampede/engine"
+	"github.com/stampede-load/stampede/js/modules"
+	"github.com/stampede-load/stampede/metrics"
+)
+
+func init() { modules.RegisterBuiltin("k6/execution", New()) }
+
+// RootModule is the `k6/execution` module.
+type RootModule struct{}
+
+// New returns the module.
+func New() *RootModule { return &RootModule{} }
+
+// NewModuleInstance builds the VU's exec object.
+func (*RootModule) NewModuleInstance(vu modules.VU) modules.Instance {
+	e := &Execution{vu: vu}
+	e.obj = e.build()
+	return e
+}
+
+var (
+	_ modules.Module   = (*RootModule)(nil)
+	_ modules.Instance = (*Execution)(nil)
+)
+
+// Execution is one VU's `k6/execution` instance.
+type Execution struct {
+	vu  modules.VU
+	obj *sobek.Object
+}
+
+// Exports returns the exec object (default) and instance, scenario, test
+// and vu (named).
+func (e *Execution) Exports() modules.Exports {
+	named := make(map[string]any, 4)
+	for _, k := range []string{"instance", "scenario", "test", "vu"} {
+		named[k] = e.obj.Get(k)
+	}
+	return modules.Exports{Default: e.obj, Named: named}
+}
+
+// AbortError is what exec.test.abort() interrupts the VU with. It wraps
+// engine.ErrScriptAborted.
+type AbortError struct {
+	Reason string
+}
+
+// Error names the reason.
+func (e *AbortError) Error() string {
+	if e.Reason == "" {
+		return "test aborted by the script: exec.test.abort() was called"
+	}
+	return "test aborted by the script: " + e.Reason
+}
+
+// Unwrap returns engine.ErrScriptAborted.
+func (e *AbortError) Unwrap() error { return engine.ErrScriptAborted }
+
+func (e *Execution) throw(format string, args ...any) {
+	panic(e.vu.Runtime().NewGoError(fmt.Errorf(format, args...)))
+}
+
+func (e *Execution) state(what string) *modules.State {
+	st := e.vu.State()
+	if st == nil {
+		e.throw("getting %s information in the init context is not supported", what)
+	}
+	return st
+}
+
+type getter func() any
+
+func (e *Execution) object(props map[string]getter) *sobek.Object {
+	rt := e.vu.Runtime()
+	o := rt.NewObject()
+	for name, get := range props {
+		get := get
+		g := rt.ToValue(func(sobek.FunctionCall) sobek.Value { return rt.ToValue(get()) })
+		if err := o.DefineAccessorProperty(name, g, nil, sobek.FLAG_FALSE, sobek.FLAG_TRUE); err != nil {
+			panic(err)
+		}
+	}
+	return o
+}
+
+func (e *Execution) build() *sobek.Object {
+	rt := e.vu.Runtime()
+	root := rt.NewObject()
+
+	instance := e.object(map[string]getter{
+		"iterationsInterrupted": func() any { return e.exec().IterationsInterrupted() },
+		"iterationsCompleted":   func() any { return e.exec().IterationsCompleted() },
+		"vusActive":             func() any { return e.exec().VUsActive() },
+		"vusInitialized":        func() any { return e.exec().VUsInitialized() },
+		"currentTestRunDuration": func() any {
+			return float64(e.exec().CurrentTestRunDuration()) / float64(time.Millisecond)
+		},
+	})
+	scenario := e.object(map[string]getter{
+		"name":     func() any { return e.scenario().Name },
+		"executor": func() any { return e.scenario().Executor },
+		"startTime": func() any {
+			return e.scenario().StartTime.UnixMilli()
+		},
+		"progress": func() any {
+			if p := e.scenario().Progress; p != nil {
+				return p()
+			}
+			return 0.0
+		},
+		"iterationInInstance": func() any { return e.scenario().IterationInInstance },
+		"iterationInTest":     func() any { return e.scenario().IterationInTest },
+	})
+	test := rt.NewObject()
+	_ = test.Set("abort", e.abort)
+	_ = test.Set("fail", e.fail)
+	_ = test.DefineAccessorProperty("options", rt.ToValue(func(sobek.FunctionCall) sobek.Value { return e.options() }), nil, sobek.FLAG_FALSE, sobek.FLAG_TRUE)
+
+	vu := e.object(map[string]getter{
+		"idInInstance":        func() any { return e.state("VU").VUID },
+		"idInTest":            func() any { return e.state("VU").VUIDGlobal },
+		"iterationInInstance": func() any { return e.state("VU").VUIteration },
+		"iterationInScenario": func() any { return e.state("VU").Iteration },
+	})
+	metricsObj := rt.NewObject()
+	tags := rt.NewDynamicObject(&tagsObject{e: e, kind: "tags"})
+	metadata := rt.NewDynamicObject(&tagsObject{e: e, kind: "metadata"})
+	_ = metricsObj.Set("tags", tags)
+	_ = metricsObj.Set("metadata", metadata)
+	_ = vu.Set("metrics", metricsObj)
+	_ = vu.Set("tags", tags) // deprecated alias of vu.metrics.tags, kept by k6
+
+	_ = root.Set("instance", instance)
+	_ = root.Set("scenario", scenario)
+	_ = root.Set("test", test)
+	_ = root.Set("vu", vu)
+	return root
+}
+
+func (e *Execution) exec() modules.ExecutionInfo {
+	st := e.state("instance")
+	if st.Execution == nil {
+		e.throw("instance information is not available in this run")
+	}
+	return st.Execution
+}
+
+func (e *Execution) scenario() *modules.ScenarioState {
+	st := e.state("scenario")
+	if st.Scenario == nil {
+		e.throw("getting scenario information outside of a scenario (in setup or teardown) is not supported")
+	}
+	return st.Scenario
+}
+
+// options returns the consolidated options as a frozen plain object.
+func (e *Execution) options() sobek.Value {
+	rt := e.vu.Runtime()
+	var opts any
+	if st := e.vu.State(); st != nil && st.Options != nil {
+		opts = st.Options
+	} else if env := e.vu.InitEnv(); env != nil && env.Options != nil {
+		opts = env.Options
+	} else {
+		return sobek.Undefined()
+	}
+	v, err := toJSValue(rt, opts)
+	if err != nil {
+		e.throw("exec.test.options: %w", err)
+	}
+	return v
+}
+
+// abort(reason) stops the whole test run: teardown still runs and the run
+// exits with code 108. The VU is interrupted at once.
+func (e *Execution) abort(call sobek.FunctionCall) sobek.Value {
+	reason := ""
+	if a := call.Argument(0); !sobek.IsUndefined(a) {
+		reason = a.String()
+	}
+	if st := e.vu.State(); st != nil && st.Test != nil {
+		st.Test.Abort(reason)
+	}
+	e.vu.Runtime().Interrupt(&AbortError{Reason: reason})
+	return sobek.Undefined()
+}
+
+// fail(reason) marks the test run as failed (exit code 110) and lets it go on.
+func (e *Execution) fail(call sobek.FunctionCall) sobek.Value {
+	reason := ""
+	if a := call.Argument(0); !sobek.IsUndefined(a) {
+		reason = a.String()
+	}
+	st := e.state("test")
+	if st.Test == nil {
+		e.throw("exec.test.fail() is not available in this run")
+	}
+	st.Test.Fail(reason)
+	return sobek.Undefined()
+}
+
+// tagsObject is exec.vu.metrics.tags (kind "tags") or .metadata: a live view
+// of the VU's tags or metadata.
+type tagsObject struct {
+	e    *Execution
+	kind string
+}
+
+func (t *tagsObject) tm() *metrics.TagsAndMeta {
+	st := t.e.state("VU")
+	return st.Tags
+}
+
+func (t *tagsObject) Get(key string) sobek.Value {
+	rt := t.e.vu.Runtime()
+	tm := t.tm()
+	if t.kind == "tags" {
+		if v, ok := tm.Tags().Get(key); ok {
+			return rt.ToValue(v)
+		}
+		return sobek.Undefined()
+	}
+	if v, ok := tm.Metadata()[key]; ok {
+		return rt.ToValue(v)
+	}
+	return sobek.Undefined()
+}
+
+var errTagValue = errors.New("only string, number and boolean values can be tags or metadata")
+
+func (t *tagsObject) Set(key string, val sobek.Value) bool {
+	switch val.Export().(type) {
+	case string, int64, float64, bool:
+	default:
+		t.e.throw("exec.vu.metrics.%s[%q] = %s: %w", t.kind, key, val.String(), errTagValue)
+	}
+	tm := t.tm()
+	if t.kind == "tags" {
+		tm.SetTag(key, val.String())
+	} else {
+		tm.SetMetadata(key, val.String())
+	}
+	return true
+}
+
+func (t *tagsObject) Has(key string) bool {
+	tm := t.tm()
+	if t.kind == "tags" {
+		_, ok := tm.Tags().Get(key)
+		return ok
+	}
+	_, ok := tm.Metadata()[key]
+	return ok
+}
+
+func (t *tagsObject) Delete(key string) bool {
+	tm := t.tm()
+	if t.kind == "tags" {
+		tm.DeleteTag(key)
+	} else {
+		tm.DeleteMetadata(key)
+	}
+	return true
+}
+
+func (t *tagsObject) Keys() []string {
+	tm := t.tm()
+	if t.kind == "tags" {
+		tags := tm.Tags().Tags()
+		out := make([]string, len(tags))
+		for i, tg := range tags {
+			out[i] = tg.Key
+		}
+		return out
+	}
+	m := tm.Metadata()
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
