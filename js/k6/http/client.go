@@ -1,0 +1,638 @@
+package http
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptrace"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/sirupsen/logrus"
+
+	"github.com/stampede-load/stampede/config"
+	"github.com/stampede-load/stampede/js/modules"
+	"github.com/stampede-load/stampede/metrics"
+)
+
+// DefaultUserAgent is the User-Agent sent when the userAgent option is unset.
+// The CLI sets it to "stampede/<version>" at start-up, before any VU runs.
+var DefaultUserAgent = "stampede/dev"
+
+// Client sends one VU's requests through the VU's transport and cookie jar,
+// and records each request's samples (every http_req_* trend, http_reqs,
+// http_req_failed, data_sent, data_received) in the VU's sample buffer, with
+// k6's system tags. k6/http uses it for every request, so a Go module that
+// sends requests through a Client gets exactly k6/http's behaviour.
+//
+// Get one with ClientFor. A Client is safe for concurrent use while the VU
+// runs an iteration (or setup/teardown): Do may be called from goroutines a
+// module starts for async work, as long as they finish before the iteration
+// does (see modules.VU.RegisterCallback).
+type Client struct {
+	state  *modules.State
+	t      *Transport
+	bm     *metrics.BuiltinMetrics
+	logger logrus.FieldLogger
+
+	maxRedirects int
+	throw        bool
+	discard      bool
+	userAgent    string
+	sys          sysTags
+}
+
+// ClientFor returns the VU's Client. Call it on the VU's goroutine while the
+// VU runs (State() non-nil); in the init context it returns ErrInitContext.
+//
+// On the VU's first request it fills what the runtime left empty in the
+// VU's State: Transport (a *Transport built by NewTransport from the
+// options), Dialer and CookieJar. At the first call of each new iteration it
+// gives the VU a fresh cookie jar (unless noCookiesReset, or the runtime
+// manages State.CookieJar itself) and, with noVUConnectionReuse, closes the
+// VU's idle connections.
+func ClientFor(vu modules.VU) (*Client, error) {
+	state := vu.State()
+	if state == nil {
+		return nil, ErrInitContext
+	}
+	return clientForState(state)
+}
+
+// Do sends req for vu with the VU's context: ClientFor(vu) then Client.Do.
+// Call it on the VU's goroutine.
+func Do(vu modules.VU, req *Request) (*Response, error) {
+	c, err := ClientFor(vu)
+	if err != nil {
+		return nil, err
+	}
+	return c.Do(vu.Context(), req)
+}
+
+func clientForState(state *modules.State) (*Client, error) {
+	t, ok := state.Transport.(*Transport)
+	if !ok {
+		switch state.Transport.(type) {
+		case nil, *http.Transport:
+			// A plain *http.Transport cannot count bytes or apply the
+			// hosts option: k6/http replaces it with its own.
+			nt, err := NewTransport(state.Options)
+			if err != nil {
+				return nil, err
+			}
+			t = nt
+			state.Dialer = t.dialer
+		default:
+			t = wrapTransport(state.Transport)
+		}
+		state.Transport = t
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	c := t.client
+	if c == nil || c.state != state {
+		c = newClient(state, t)
+		t.client = c
+	}
+	t.startIteration(state)
+	return c, nil
+}
+
+// startIteration notices a new iteration (or scenario) of the VU and resets
+// the per-iteration HTTP state as k6 does. Called with t.mu held.
+func (t *Transport) startIteration(state *modules.State) {
+	if t.iterSeen && t.iter == state.Iteration && t.iterScen == state.Scenario {
+		return
+	}
+	opts := state.Options
+	if opts == nil {
+		opts = &config.Options{}
+	}
+	if t.iterSeen && config.Bool(opts.NoVUConnectionReuse, false) {
+		t.CloseIdleConnections()
+	}
+	resetJar := t.iterSeen && state.CookieJar == t.ownJar && !config.Bool(opts.NoCookiesReset, false)
+	if state.CookieJar == nil || resetJar {
+		jar, _ := cookiejar.New(nil) // never fails without options
+		state.CookieJar = jar
+		t.ownJar = jar
+	}
+	t.iterSeen, t.iter, t.iterScen = true, state.Iteration, state.Scenario
+}
+
+func newClient(state *modules.State, t *Transport) *Client {
+	opts := state.Options
+	if opts == nil {
+		opts = &config.Options{}
+	}
+	c := &Client{
+		state:        state,
+		t:            t,
+		bm:           state.BuiltinMetrics,
+		logger:       state.Logger,
+		maxRedirects: int(config.Int(opts.MaxRedirects, config.DefaultMaxRedirects)),
+		throw:        config.Bool(opts.Throw, false),
+		discard:      config.Bool(opts.DiscardResponseBodies, false),
+		userAgent:    config.String(opts.UserAgent, DefaultUserAgent),
+		sys:          systemTagsFrom(state.SystemTags),
+	}
+	if c.logger == nil {
+		l := logrus.New()
+		l.SetOutput(discardWriter{})
+		c.logger = l
+	}
+	return c
+}
+
+type discardWriter struct{}
+
+func (discardWriter) Write(p []byte) (int, error) { return len(p), nil }
+
+// Throw reports whether the throw option is set (request failures become errors).
+func (c *Client) Throw() bool { return c.throw }
+
+// Do sends req and returns its Response. Every hop (redirects, the digest
+// challenge) is sent through the VU's transport and jar and records its
+// samples, exactly as a k6/http request does.
+//
+// Errors: a request that cannot be sent (bad URL or method, unknown
+// compression) returns a nil Response and an error wrapping
+// ErrInvalidRequest; nothing is recorded. A request that fails on the way
+// (refused, reset, timeout, TLS, body decoding) returns a Response with Error
+// and ErrorCode set and a nil error, unless the throw option is set: then the
+// error is the *Error (Response.Err()) as well. ctx cancellation (the VU
+// stopping) fails the request without recording samples.
+func (c *Client) Do(ctx context.Context, req *Request) (*Response, error) {
+	p, err := c.prepare(req)
+	if err != nil {
+		return nil, err
+	}
+	resp := c.run(ctx, p)
+	if resp.err != nil && c.throw {
+		return resp, resp.err
+	}
+	return resp, nil
+}
+
+// prepared is a Request validated and ready for the wire.
+type prepared struct {
+	req       *Request
+	method    string
+	url       *url.URL // credentials removed
+	urlStr    string   // url tag / response URL of the first hop (credentials masked)
+	header    http.Header
+	host      string // Host header override
+	body      []byte
+	user      string
+	pass      string
+	hasCreds  bool
+	timeout   time.Duration
+	keepBody  bool
+	redirects int
+	callback  func(int) bool
+	jar       http.CookieJar
+}
+
+func (c *Client) prepare(req *Request) (*prepared, error) {
+	if req == nil {
+		return nil, fmt.Errorf("%w: nil request", ErrInvalidRequest)
+	}
+	p := &prepared{req: req, method: req.Method, body: req.Body}
+	if p.method == "" {
+		p.method = http.MethodGet
+	}
+	if !validMethod(p.method) {
+		return nil, fmt.Errorf("%w: method %q is not a valid HTTP method token", ErrInvalidRequest, p.method)
+	}
+	u, err := url.Parse(req.URL)
+	if err != nil {
+		return nil, fmt.Errorf("%w: url %q: %w", ErrInvalidRequest, req.URL, err)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return nil, fmt.Errorf("%w: url %q: the scheme must be http or https", ErrInvalidRequest, req.URL)
+	}
+	if u.Host == "" {
+		return nil, fmt.Errorf("%w: url %q has no host", ErrInvalidRequest, req.URL)
+	}
+	p.urlStr = req.URL
+	if u.User != nil {
+		p.user = u.User.Username()
+		p.pass, _ = u.User.Password()
+		p.hasCreds = true
+		p.urlStr = maskedURL(u)
+		u.User = nil
+	}
+	p.url = u
+
+	// Headers: a copy the request may change (values are shared, never modified).
+	h := make(http.Header, len(req.Header)+2)
+	for k, v := range req.Header {
+		h[http.CanonicalHeaderKey(k)] = v
+	}
+	if hv, ok := h["Host"]; ok {
+		if len(hv) > 0 {
+			p.host = hv[0]
+		}
+		delete(h, "Host")
+	}
+	if _, ok := h["User-Agent"]; !ok {
+		// An empty userAgent option means no User-Agent at all; Go sends
+		// none for a present-but-empty header.
+		h["User-Agent"] = []string{c.userAgent}
+	}
+	if req.Compression != "" && len(p.body) > 0 {
+		b, enc, err := compressBody(p.body, req.Compression)
+		if err != nil {
+			return nil, fmt.Errorf("%w: compression: %w", ErrInvalidRequest, err)
+		}
+		p.body = b
+		h["Content-Encoding"] = []string{enc}
+	}
+	if p.hasCreds && req.Auth != AuthDigest {
+		h["Authorization"] = []string{basicAuth(p.user, p.pass)}
+	}
+	p.header = h
+
+	p.timeout = req.Timeout
+	if p.timeout <= 0 {
+		p.timeout = DefaultTimeout
+	}
+	switch req.ResponseType {
+	case ResponseDefault:
+		p.keepBody = !c.discard
+	case ResponseText, ResponseBinary:
+		p.keepBody = true
+	case ResponseNone:
+	default:
+		return nil, fmt.Errorf("%w: unknown response type %d", ErrInvalidRequest, req.ResponseType)
+	}
+	p.redirects = c.maxRedirects
+	if req.Redirects != nil {
+		p.redirects = max(*req.Redirects, 0)
+	}
+	if !req.NoResponseCallback {
+		p.callback = req.ResponseCallback
+		if p.callback == nil {
+			p.callback = DefaultResponseCallback
+		}
+	}
+	p.jar = req.Jar
+	if p.jar == nil {
+		p.jar = c.state.CookieJar
+	}
+	return p, nil
+}
+
+// hop is one request on the wire and what came back.
+type hop struct {
+	method   string
+	url      *url.URL
+	urlStr   string
+	header   http.Header
+	body     []byte
+	cookies  []RequestCookie
+	resp     *http.Response
+	respBody []byte
+	err      *Error
+	timings  Timings
+	remote   net.Addr
+	aborted  bool // the VU's context ended: nothing is recorded
+}
+
+func (c *Client) run(ctx context.Context, p *prepared) *Response {
+	ctx, cancel := context.WithTimeoutCause(ctx, p.timeout, errRequestTimeout)
+	defer cancel()
+
+	h := hop{method: p.method, url: p.url, urlStr: p.urlStr, header: p.header, body: p.body}
+	redirects := 0
+	digestSent := false
+	for {
+		followable := redirects < p.redirects
+		c.send(ctx, p, &h, followable)
+		if h.err != nil {
+			if !h.aborted {
+				c.record(p, &h, false)
+			}
+			return c.response(&h, p)
+		}
+		status := h.resp.StatusCode
+		digestChallenge := p.req.Auth == AuthDigest && p.hasCreds && !digestSent && status == http.StatusUnauthorized
+		if digestChallenge {
+			if auth, ok := digestAuthorization(h.resp.Header.Values("Www-Authenticate"), p.user, p.pass, h.method, h.url, p.body); ok {
+				c.record(p, &h, true)
+				h.header = h.header.Clone()
+				h.header["Authorization"] = []string{auth}
+				digestSent = true
+				h.cookies = nil
+				continue
+			}
+		}
+		c.record(p, &h, false)
+		if !isRedirect(status) {
+			return c.response(&h, p)
+		}
+		loc := h.resp.Header.Get("Location")
+		if loc == "" {
+			return c.response(&h, p)
+		}
+		if !followable {
+			if p.redirects > 0 {
+				c.logger.WithField("url", h.urlStr).Warnf("Stopped after %d redirects and returned the redirection; pass { redirects: n } in request params or set global maxRedirects to avoid this", redirects)
+			}
+			return c.response(&h, p)
+		}
+		next, err := h.url.Parse(loc)
+		if err != nil || (next.Scheme != "http" && next.Scheme != "https") {
+			if err == nil {
+				err = fmt.Errorf("unsupported protocol scheme %q", next.Scheme)
+			}
+			h.err = &Error{Code: CodeInvalidURL, Err: err, msg: fmt.Sprintf("failed to follow redirect to %q: %v", loc, err)}
+			return c.response(&h, p)
+		}
+		redirects++
+		h = c.redirectHop(p, &h, next, status)
+	}
+}
+
+func isRedirect(status int) bool {
+	switch status {
+	case http.StatusMovedPermanently, http.StatusFound, http.StatusSeeOther,
+		http.StatusTemporaryRedirect, http.StatusPermanentRedirect:
+		return true
+	}
+	return false
+}
+
+// redirectHop builds the next hop the way Go's http.Client does: 301, 302
+// and 303 turn into a GET (HEAD stays HEAD) without a body, 307 and 308
+// repeat method and body; credentials and cookies set by hand are not sent
+// to another domain; Referer is set unless leaving HTTPS for HTTP.
+func (c *Client) redirectHop(p *prepared, prev *hop, next *url.URL, status int) hop {
+	if next.User != nil {
+		next.User = nil
+	}
+	h := hop{method: prev.method, url: next, urlStr: next.String(), body: prev.body}
+	header := prev.header.Clone()
+	if status != http.StatusTemporaryRedirect && status != http.StatusPermanentRedirect {
+		if h.method != http.MethodGet && h.method != http.MethodHead {
+			h.method = http.MethodGet
+		}
+		h.body = nil
+		delete(header, "Content-Type")
+		delete(header, "Content-Encoding")
+	}
+	if !sameOrSubdomain(prev.url.Hostname(), next.Hostname()) {
+		for _, k := range []string{"Authorization", "Www-Authenticate", "Cookie", "Cookie2"} {
+			delete(header, k)
+		}
+	}
+	if prev.url.Scheme == "https" && next.Scheme == "http" {
+		delete(header, "Referer")
+	} else {
+		ref := *prev.url
+		ref.Fragment = ""
+		header["Referer"] = []string{ref.String()}
+	}
+	h.header = header
+	return h
+}
+
+// sameOrSubdomain reports whether sub is domain or one of its subdomains
+// (Go's rule for keeping sensitive headers on redirect).
+func sameOrSubdomain(domain, sub string) bool {
+	domain, sub = strings.ToLower(domain), strings.ToLower(sub)
+	if domain == sub {
+		return true
+	}
+	return strings.HasSuffix(sub, "."+domain)
+}
+
+// send puts one hop on the wire and reads its response.
+func (c *Client) send(ctx context.Context, p *prepared, h *hop, followable bool) {
+	var tr *tracer
+	pooled := httptrace.ContextClientTrace(ctx) == nil
+	if pooled {
+		tr = getTracer()
+	} else {
+		tr = newTracer()
+		tr.start = time.Now()
+	}
+	hreq, err := http.NewRequestWithContext(httptrace.WithClientTrace(ctx, &tr.trace), h.method, "", nil)
+	if err != nil {
+		// The method was validated by prepare; nothing else can fail here.
+		h.err = classify(err)
+		return
+	}
+	hreq.URL = h.url
+	hreq.Host = h.url.Host
+	if p.host != "" && strings.EqualFold(h.url.Host, p.url.Host) {
+		hreq.Host = p.host
+	}
+	hreq.Header = c.hopHeader(p, h)
+	if len(h.body) > 0 {
+		body := h.body
+		hreq.ContentLength = int64(len(body))
+		hreq.Body = newBodyReader(body)
+		hreq.GetBody = func() (io.ReadCloser, error) { return newBodyReader(body), nil }
+	}
+
+	resp, err := c.t.RoundTrip(hreq)
+	if err != nil {
+		h.timings = tr.timings(time.Since(tr.start))
+		h.remote = tr.remote
+		h.err, h.aborted = c.failure(ctx, err)
+		if pooled {
+			tr.release()
+		}
+		return
+	}
+	h.resp = resp
+	status := resp.StatusCode
+	willFollow := followable && isRedirect(status) && resp.Header.Get("Location") != ""
+	keep := p.keepBody && !willFollow
+	if hreq.Method == http.MethodHead || resp.Body == http.NoBody {
+		if keep {
+			h.respBody = []byte{}
+		}
+	} else {
+		h.respBody, err = readBody(resp.Body, resp.ContentLength, contentEncoding(resp.Header), keep)
+	}
+	_ = resp.Body.Close()
+	h.timings = tr.timings(time.Since(tr.start))
+	h.remote = tr.remote
+	if pooled {
+		tr.release()
+	}
+	if err != nil {
+		h.err, h.aborted = c.failure(ctx, err)
+	}
+	if sc := resp.Header["Set-Cookie"]; len(sc) > 0 && p.jar != nil {
+		if cookies := resp.Cookies(); len(cookies) > 0 {
+			p.jar.SetCookies(h.url, cookies)
+		}
+	}
+}
+
+func contentEncoding(h http.Header) string {
+	if v := h["Content-Encoding"]; len(v) > 0 {
+		if len(v) == 1 {
+			return v[0]
+		}
+		return strings.Join(v, ",")
+	}
+	return ""
+}
+
+// failure turns a transport error into k6's error, telling the request's
+// own timeout apart from the VU's context ending.
+func (c *Client) failure(ctx context.Context, err error) (e *Error, aborted bool) {
+	if ctx.Err() != nil {
+		if errors.Is(context.Cause(ctx), errRequestTimeout) {
+			return &Error{Code: CodeRequestTimeout, Err: errRequestTimeout, msg: errRequestTimeout.Error()}, false
+		}
+		cause := context.Cause(ctx)
+		return &Error{Code: CodeGeneric, Err: cause, msg: cause.Error()}, true
+	}
+	return classify(err), false
+}
+
+// hopHeader returns the header to send for h: the prepared header, plus the
+// jar's and the request's cookies. It copies only when cookies are added.
+func (c *Client) hopHeader(p *prepared, h *hop) http.Header {
+	var jarCookies []*http.Cookie
+	if p.jar != nil {
+		jarCookies = p.jar.Cookies(h.url)
+	}
+	if len(jarCookies) == 0 && len(p.req.Cookies) == 0 {
+		h.cookies = nil
+		return h.header
+	}
+	cookies := make([]RequestCookie, 0, len(jarCookies)+len(p.req.Cookies))
+	for _, jc := range jarCookies {
+		replaced := false
+		for _, rc := range p.req.Cookies {
+			if rc.Replace && rc.Name == jc.Name {
+				replaced = true
+				break
+			}
+		}
+		if !replaced {
+			cookies = append(cookies, RequestCookie{Name: jc.Name, Value: jc.Value})
+		}
+	}
+	cookies = append(cookies, p.req.Cookies...)
+	h.cookies = cookies
+
+	var b strings.Builder
+	if existing := h.header.Get("Cookie"); existing != "" {
+		b.WriteString(existing)
+	}
+	for _, ck := range cookies {
+		if b.Len() > 0 {
+			b.WriteString("; ")
+		}
+		b.WriteString((&http.Cookie{Name: ck.Name, Value: ck.Value}).String())
+	}
+	header := h.header.Clone()
+	header["Cookie"] = []string{b.String()}
+	return header
+}
+
+// response builds the Response of the last hop.
+func (c *Client) response(h *hop, p *prepared) *Response {
+	r := &Response{
+		URL:     h.urlStr,
+		Timings: h.timings,
+		Body:    h.respBody,
+		Request: RequestInfo{Method: h.method, URL: h.urlStr, Header: h.header, Body: h.body, Cookies: h.cookies},
+	}
+	if h.resp != nil {
+		r.Status = h.resp.StatusCode
+		r.StatusText = h.resp.Status
+		r.Proto = h.resp.Proto
+		r.Header = h.resp.Header
+		if st := h.resp.TLS; st != nil {
+			r.TLSVersion = tlsVersionName(st.Version)
+			r.TLSCipherSuite = tlsCipherSuiteName(st.CipherSuite)
+		}
+		if r.Status >= 400 && r.Status < 600 {
+			r.ErrorCode = 1000 + r.Status
+		}
+	}
+	if h.remote != nil {
+		r.RemoteIP, r.RemotePort = splitAddr(h.remote)
+	}
+	if h.err != nil {
+		r.Error = h.err.msg
+		r.ErrorCode = h.err.Code
+		r.err = h.err
+	}
+	if r.Header == nil {
+		r.Header = http.Header{}
+	}
+	return r
+}
+
+func splitAddr(a net.Addr) (string, int) {
+	if tcp, ok := a.(*net.TCPAddr); ok {
+		return tcp.IP.String(), tcp.Port
+	}
+	host, port, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return a.String(), 0
+	}
+	n := 0
+	for _, ch := range port {
+		if ch < '0' || ch > '9' {
+			return host, 0
+		}
+		n = n*10 + int(ch-'0')
+	}
+	return host, n
+}
+
+func validMethod(m string) bool {
+	if m == "" {
+		return false
+	}
+	for i := 0; i < len(m); i++ {
+		ch := m[i]
+		if ch <= ' ' || ch >= 0x7f || strings.IndexByte("()<>@,;:\\\"/[]?={}", ch) >= 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// maskedURL renders u with its credentials replaced by ****, as the url
+// tag and response URL show them.
+func maskedURL(u *url.URL) string {
+	m := *u
+	m.User = nil
+	s := m.String()
+	mask := "****@"
+	if _, ok := u.User.Password(); ok {
+		mask = "****:****@"
+	}
+	if i := strings.Index(s, "://"); i >= 0 {
+		return s[:i+3] + mask + s[i+3:]
+	}
+	return s
+}
+
+// bodyReader sends a request body without copying it.
+type bodyReader struct{ bytes.Reader }
+
+func (*bodyReader) Close() error { return nil }
+
+func newBodyReader(b []byte) *bodyReader {
+	r := &bodyReader{}
+	r.Reset(b)
+	return r
+}

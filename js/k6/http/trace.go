@@ -1,0 +1,176 @@
+package http
+
+import (
+	"crypto/tls"
+	"net"
+	"net/http/httptrace"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// tracer records one request hop's phases. Its ClientTrace hooks are bound
+// once, so a pooled tracer costs no closures per request. Hooks may run on
+// the transport's dial goroutine, hence the atomics: each mark holds
+// nanoseconds since start plus one (0 = not seen).
+type tracer struct {
+	trace httptrace.ClientTrace
+	start time.Time
+
+	getConn, connectStart, connectDone, tlsStart, tlsDone atomic.Int64
+	gotConn, wroteRequest, firstByte                      atomic.Int64
+	reused                                                atomic.Bool
+
+	// remote is set by GotConn, which runs on the goroutine that called
+	// RoundTrip (HTTP/1 and HTTP/2 alike).
+	remote net.Addr
+}
+
+var tracerPool = sync.Pool{New: func() any { return newTracer() }}
+
+func newTracer() *tracer {
+	t := &tracer{}
+	t.trace = httptrace.ClientTrace{
+		GetConn:              t.onGetConn,
+		ConnectStart:         t.onConnectStart,
+		ConnectDone:          t.onConnectDone,
+		TLSHandshakeStart:    t.onTLSStart,
+		TLSHandshakeDone:     t.onTLSDone,
+		GotConn:              t.onGotConn,
+		WroteRequest:         t.onWroteRequest,
+		GotFirstResponseByte: t.onFirstByte,
+	}
+	return t
+}
+
+func getTracer() *tracer {
+	t := tracerPool.Get().(*tracer)
+	t.start = time.Now()
+	return t
+}
+
+// release returns t to the pool when no dial it started can still call its
+// hooks: a dial that was started but whose connection this request did not
+// end up using (or that failed half way) may report later.
+func (t *tracer) release() {
+	if cs := t.connectStart.Load(); cs != 0 {
+		if t.reused.Load() || t.gotConn.Load() == 0 || t.connectDone.Load() == 0 {
+			return
+		}
+		if t.tlsStart.Load() != 0 && t.tlsDone.Load() == 0 {
+			return
+		}
+	}
+	t.getConn.Store(0)
+	t.connectStart.Store(0)
+	t.connectDone.Store(0)
+	t.tlsStart.Store(0)
+	t.tlsDone.Store(0)
+	t.gotConn.Store(0)
+	t.wroteRequest.Store(0)
+	t.firstByte.Store(0)
+	t.reused.Store(false)
+	t.remote = nil
+	tracerPool.Put(t)
+}
+
+func (t *tracer) now() int64 { return int64(time.Since(t.start)) + 1 }
+
+func (t *tracer) onGetConn(string) { t.getConn.CompareAndSwap(0, t.now()) }
+func (t *tracer) onConnectStart(string, string) {
+	t.connectStart.CompareAndSwap(0, t.now())
+}
+func (t *tracer) onConnectDone(_, _ string, err error) {
+	if err == nil {
+		t.connectDone.Store(t.now())
+	}
+}
+func (t *tracer) onTLSStart() { t.tlsStart.CompareAndSwap(0, t.now()) }
+func (t *tracer) onTLSDone(tls.ConnectionState, error) {
+	t.tlsDone.Store(t.now())
+}
+func (t *tracer) onGotConn(info httptrace.GotConnInfo) {
+	t.gotConn.Store(t.now())
+	t.reused.Store(info.Reused)
+	if info.Conn != nil {
+		t.remote = info.Conn.RemoteAddr()
+	}
+}
+func (t *tracer) onWroteRequest(httptrace.WroteRequestInfo) {
+	t.wroteRequest.Store(t.now())
+}
+func (t *tracer) onFirstByte() { t.firstByte.CompareAndSwap(0, t.now()) }
+
+// timings computes k6's phases; end is when the body was read (or the
+// request failed), as an offset from start.
+func (t *tracer) timings(end time.Duration) Timings {
+	mark := func(v *atomic.Int64) (time.Duration, bool) {
+		n := v.Load()
+		if n == 0 {
+			return 0, false
+		}
+		return time.Duration(n - 1), true
+	}
+	span := func(from, to time.Duration) time.Duration {
+		if to > from {
+			return to - from
+		}
+		return 0
+	}
+	getConn, okGet := mark(&t.getConn)
+	if !okGet {
+		getConn = 0
+	}
+	connStart, okCS := mark(&t.connectStart)
+	connDone, okCD := mark(&t.connectDone)
+	tlsStart, okTS := mark(&t.tlsStart)
+	tlsDone, okTD := mark(&t.tlsDone)
+	gotConn, okGot := mark(&t.gotConn)
+	wrote, okW := mark(&t.wroteRequest)
+	first, okF := mark(&t.firstByte)
+
+	var tm Timings
+	reused := t.reused.Load()
+	switch {
+	case okCS && !reused:
+		tm.Blocked = span(getConn, connStart)
+	case okGot:
+		tm.Blocked = span(getConn, gotConn)
+	default:
+		tm.Blocked = span(getConn, end)
+	}
+	if okCS && !reused {
+		if okCD {
+			tm.Connecting = span(connStart, connDone)
+		} else {
+			tm.Connecting = span(connStart, end)
+		}
+	}
+	if okTS && !reused {
+		if okTD {
+			tm.TLSHandshaking = span(tlsStart, tlsDone)
+		} else {
+			tm.TLSHandshaking = span(tlsStart, end)
+		}
+	}
+	if okGot {
+		switch {
+		case okW:
+			tm.Sending = span(gotConn, wrote)
+		default:
+			tm.Sending = span(gotConn, end)
+		}
+	}
+	if okW {
+		if okF {
+			tm.Waiting = span(wrote, first)
+		} else {
+			tm.Waiting = span(wrote, end)
+		}
+	}
+	if okF {
+		tm.Receiving = span(first, end)
+	}
+	tm.Duration = tm.Sending + tm.Waiting + tm.Receiving
+	return tm
+}

@@ -1,0 +1,234 @@
+package http
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/stampede-load/stampede/config"
+	"github.com/stampede-load/stampede/js/modules"
+	"github.com/stampede-load/stampede/metrics"
+)
+
+// Transport is one VU's HTTP transport: an http.Transport whose dialer
+// applies the hosts option and counts every byte read from and written to
+// the VU's connections (TLS records included), for data_sent and
+// data_received. It keeps connections alive between requests of the VU
+// (unless noConnectionReuse) and speaks HTTP/2 over TLS when the server
+// offers it. It is safe for concurrent use.
+//
+// A VU's Transport lives in modules.State.Transport. The runtime may build it
+// with NewTransport when it creates the VU; when State.Transport is nil,
+// k6/http creates it on the VU's first request (see ClientFor).
+type Transport struct {
+	base   *http.Transport   // nil when wrapping a foreign RoundTripper
+	rt     http.RoundTripper // what requests go through
+	dialer *net.Dialer
+	hosts  map[string]string
+
+	sent, received atomic.Int64
+
+	mu          sync.Mutex // guards the fields below
+	client      *Client
+	iterScen    *modules.ScenarioState // scenario of the last iteration seen
+	iter        int64                  // State.Iteration of the last iteration seen
+	iterSeen    bool
+	ownJar      http.CookieJar // the jar this Transport put in State.CookieJar
+	tagCacheMu  sync.Mutex
+	tagCache    map[tagKey]*metrics.TagSet
+	tagCacheCap int
+}
+
+var _ http.RoundTripper = (*Transport)(nil)
+
+// NewTransport builds a VU's transport from the consolidated options (nil
+// means defaults): insecureSkipTLSVerify, tlsVersion, hosts,
+// noConnectionReuse, batch and batchPerHost (idle connections kept per host).
+func NewTransport(opts *config.Options) (*Transport, error) {
+	if opts == nil {
+		opts = &config.Options{}
+	}
+	tlsConf := &tls.Config{InsecureSkipVerify: config.Bool(opts.InsecureSkipTLSVerify, false)} //nolint:gosec // k6's insecureSkipTLSVerify option
+	if v := opts.TLSVersion; v != nil {
+		minV, err := tlsVersion(v.Min)
+		if err != nil {
+			return nil, fmt.Errorf("option tlsVersion.min: %w", err)
+		}
+		maxV, err := tlsVersion(v.Max)
+		if err != nil {
+			return nil, fmt.Errorf("option tlsVersion.max: %w", err)
+		}
+		if minV != 0 && maxV != 0 && minV > maxV {
+			return nil, fmt.Errorf("option tlsVersion: min %q is above max %q", v.Min, v.Max)
+		}
+		tlsConf.MinVersion, tlsConf.MaxVersion = minV, maxV
+	}
+	hosts := make(map[string]string, len(opts.Hosts))
+	for name, target := range opts.Hosts {
+		if name == "" || target == "" {
+			return nil, fmt.Errorf("option hosts: %q -> %q: name and address must not be empty", name, target)
+		}
+		hosts[strings.ToLower(name)] = target
+	}
+	idle := int(max(config.Int(opts.Batch, config.DefaultBatch), config.Int(opts.BatchPerHost, config.DefaultBatchPerHost), 6))
+	t := &Transport{
+		dialer:      &net.Dialer{KeepAlive: 30 * time.Second},
+		hosts:       hosts,
+		tagCacheCap: 512,
+	}
+	t.base = &http.Transport{
+		Proxy:               http.ProxyFromEnvironment,
+		DialContext:         t.dialContext,
+		TLSClientConfig:     tlsConf,
+		ForceAttemptHTTP2:   true,
+		DisableCompression:  true, // k6 decodes Content-Encoding itself
+		DisableKeepAlives:   config.Bool(opts.NoConnectionReuse, false),
+		MaxIdleConnsPerHost: idle,
+		IdleConnTimeout:     90 * time.Second,
+	}
+	t.rt = t.base
+	return t, nil
+}
+
+// wrapTransport adapts a RoundTripper the runtime put in State.Transport;
+// it has no byte counting (no data_sent/data_received samples).
+func wrapTransport(rt http.RoundTripper) *Transport {
+	return &Transport{rt: rt, tagCacheCap: 512}
+}
+
+// RoundTrip sends one request through the VU's connections.
+func (t *Transport) RoundTrip(r *http.Request) (*http.Response, error) { return t.rt.RoundTrip(r) }
+
+// CloseIdleConnections closes the VU's idle connections (noVUConnectionReuse
+// does it between iterations).
+func (t *Transport) CloseIdleConnections() {
+	if c, ok := t.rt.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
+}
+
+// Dialer returns the net.Dialer the transport connects with (nil for a
+// wrapped foreign transport).
+func (t *Transport) Dialer() *net.Dialer { return t.dialer }
+
+// BytesCounted reports whether the transport counts wire bytes.
+func (t *Transport) BytesCounted() bool { return t.base != nil }
+
+// takeBytes returns the bytes written and read since the last call.
+func (t *Transport) takeBytes() (sent, received int64) {
+	return t.sent.Swap(0), t.received.Swap(0)
+}
+
+func (t *Transport) dialContext(ctx context.Context, network, addr string) (net.Conn, error) {
+	addr = t.resolveHost(addr)
+	c, err := t.dialer.DialContext(ctx, network, addr)
+	if err != nil {
+		return nil, err
+	}
+	return &countingConn{Conn: c, t: t}, nil
+}
+
+// resolveHost applies the hosts option to a "host:port" address: an entry
+// for "host:port" wins over one for "host", which wins over "*.domain"
+// wildcards. A target without a port keeps the original port.
+func (t *Transport) resolveHost(addr string) string {
+	if len(t.hosts) == 0 {
+		return addr
+	}
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	host = strings.ToLower(host)
+	target, ok := t.hosts[host+":"+port]
+	if !ok {
+		target, ok = t.hosts[host]
+	}
+	for h := host; !ok; {
+		i := strings.IndexByte(h, '.')
+		if i < 0 {
+			break
+		}
+		h = h[i+1:]
+		target, ok = t.hosts["*."+h]
+	}
+	if !ok {
+		return addr
+	}
+	if _, _, err := net.SplitHostPort(target); err == nil {
+		return target
+	}
+	return net.JoinHostPort(strings.Trim(target, "[]"), port)
+}
+
+// countingConn counts a connection's bytes into its Transport.
+type countingConn struct {
+	net.Conn
+	t *Transport
+}
+
+func (c *countingConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	if n > 0 {
+		c.t.received.Add(int64(n))
+	}
+	return n, err
+}
+
+func (c *countingConn) Write(p []byte) (int, error) {
+	n, err := c.Conn.Write(p)
+	if n > 0 {
+		c.t.sent.Add(int64(n))
+	}
+	return n, err
+}
+
+func tlsVersion(s string) (uint16, error) {
+	switch strings.ToLower(s) {
+	case "":
+		return 0, nil
+	case TLS10:
+		return tls.VersionTLS10, nil
+	case TLS11:
+		return tls.VersionTLS11, nil
+	case TLS12:
+		return tls.VersionTLS12, nil
+	case TLS13:
+		return tls.VersionTLS13, nil
+	case SSL30:
+		return 0, fmt.Errorf("%q is not supported (Go's TLS stack has no SSL 3.0); use %q, %q, %q or %q", s, TLS10, TLS11, TLS12, TLS13)
+	}
+	return 0, fmt.Errorf("unknown TLS version %q: allowed are %q, %q, %q and %q", s, TLS10, TLS11, TLS12, TLS13)
+}
+
+// TLS version names, as k6 exports them (SSL_3_0, TLS_1_0, ...) and reports
+// them in the tls_version tag.
+const (
+	SSL30 = "ssl3.0"
+	TLS10 = "tls1.0"
+	TLS11 = "tls1.1"
+	TLS12 = "tls1.2"
+	TLS13 = "tls1.3"
+)
+
+func tlsVersionName(v uint16) string {
+	switch v {
+	case tls.VersionTLS10:
+		return TLS10
+	case tls.VersionTLS11:
+		return TLS11
+	case tls.VersionTLS12:
+		return TLS12
+	case tls.VersionTLS13:
+		return TLS13
+	}
+	return ""
+}
+
+func tlsCipherSuiteName(id uint16) string { return tls.CipherSuiteName(id) }
