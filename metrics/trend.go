@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"math"
+	"slices"
 	"time"
 
 	"github.com/DataDog/sketches-go/ddsketch"
@@ -26,15 +27,24 @@ var trendMapping = func() mapping.IndexMapping {
 	return m
 }()
 
+// TrendExactValues is how many values a TrendSink also keeps verbatim: while
+// a trend has at most this many, its percentiles are exact (short runs and
+// smoke tests print exactly what k6 prints); beyond, they come from the sketch.
+const TrendExactValues = 256
+
 // TrendSink aggregates a trend metric in constant memory: a DDSketch for
-// percentiles plus exact count, sum, min and max. Memory depends on the range
-// of values seen (the number of distinct sketch bins), never on their number.
+// percentiles plus exact count, sum, min and max (and the values themselves
+// while there are at most TrendExactValues). Memory depends on the range of
+// values seen (the number of distinct sketch bins), never on their number.
 // Values that are NaN or infinite are ignored.
 type TrendSink struct {
 	sketch   *ddsketch.DDSketch
 	count    uint64
 	sum      float64
 	min, max float64
+	// exact holds every value while count <= TrendExactValues (nil after).
+	exact  []float64
+	sorted bool
 }
 
 // NewTrendSink returns an empty TrendSink.
@@ -55,6 +65,12 @@ func (t *TrendSink) Add(v float64, _ time.Time, _ uint64) {
 		v = -max
 	}
 	_ = t.sketch.Add(v) // cannot fail: v is finite and within the indexable range
+	if t.count < TrendExactValues {
+		t.exact = append(t.exact, v)
+		t.sorted = false
+	} else {
+		t.exact = nil
+	}
 	if t.count == 0 || v < t.min {
 		t.min = v
 	}
@@ -77,6 +93,12 @@ func (t *TrendSink) Merge(other Sink) {
 	if t.count == 0 || o.max > t.max {
 		t.max = o.max
 	}
+	if t.count+o.count <= TrendExactValues {
+		t.exact = append(t.exact, o.exact...)
+		t.sorted = false
+	} else {
+		t.exact = nil
+	}
 	t.count += o.count
 	t.sum += o.sum
 	_ = t.sketch.MergeWith(o.sketch) // same mapping: cannot fail
@@ -86,6 +108,9 @@ func (t *TrendSink) Merge(other Sink) {
 func (t *TrendSink) Clone() Sink {
 	cp := *t
 	cp.sketch = t.sketch.Copy()
+	if t.exact != nil {
+		cp.exact = append(make([]float64, 0, len(t.exact)), t.exact...)
+	}
 	return &cp
 }
 
@@ -117,10 +142,11 @@ func (t *TrendSink) Med() float64 { return t.Percentile(50) }
 
 // Percentile returns the p-th percentile, p in [0, 100], with k6's
 // definition: linear interpolation between the values at the two closest
-// ranks of the sorted values. The values at those ranks come from the sketch
-// (within TrendRelativeAccuracy) and the result is clamped to the exact
-// [min, max]. An empty sink returns 0. Percentile sorts the sketch's internal
-// buffer, so it is not safe to call concurrently on one sink.
+// ranks of the sorted values. Up to TrendExactValues values it is exact;
+// beyond, the values at those ranks come from the sketch (within
+// TrendRelativeAccuracy) and the result is clamped to the exact [min, max].
+// An empty sink returns 0. Percentile sorts internal buffers, so it is not
+// safe to call concurrently on one sink.
 func (t *TrendSink) Percentile(p float64) float64 {
 	switch {
 	case t.count == 0:
@@ -132,6 +158,17 @@ func (t *TrendSink) Percentile(p float64) float64 {
 	}
 	rank := p / 100 * float64(t.count-1)
 	lo := math.Floor(rank)
+	if uint64(len(t.exact)) == t.count {
+		if !t.sorted {
+			slices.Sort(t.exact)
+			t.sorted = true
+		}
+		v := t.exact[int(lo)]
+		if f := rank - lo; f > 0 {
+			v += (t.exact[int(lo)+1] - v) * f
+		}
+		return v
+	}
 	v := t.valueAtRank(lo)
 	if f := rank - lo; f > 0 {
 		hi := t.valueAtRank(lo + 1)

@@ -171,3 +171,34 @@ func BenchmarkTrendAdd(b *testing.B) {
 		s.Add(vals[i&4095], time.Time{}, 0)
 	}
 }
+
+func TestTrendSinkExactWhileSmall(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	a, b := NewTrendSink(), NewTrendSink()
+	var vals []float64
+	for i := 0; i < TrendExactValues; i++ {
+		v := float64(rng.IntN(1000)) / 7
+		vals = append(vals, v)
+		if i%2 == 0 {
+			a.Add(v, time.Time{}, 0)
+		} else {
+			b.Add(v, time.Time{}, 0)
+		}
+	}
+	a.Merge(b)
+	sort.Float64s(vals)
+	for _, p := range []float64{1, 33.3, 50, 90, 95, 99} {
+		if got, want := a.Percentile(p), exactPercentile(vals, p); got != want {
+			t.Errorf("p(%v) = %v, want exactly %v while the trend holds %d values", p, got, want, TrendExactValues)
+		}
+	}
+	a.Add(1, time.Time{}, 0) // one more: from now on the sketch answers
+	if a.exact != nil {
+		t.Fatal("the exact values must be dropped beyond TrendExactValues")
+	}
+	vals = append(vals, 1)
+	sort.Float64s(vals)
+	if got, want := a.Percentile(50), exactPercentile(vals, 50); math.Abs(got-want) > 0.01*want {
+		t.Errorf("sketch median %v, want within 1%% of %v", got, want)
+	}
+}
