@@ -3,6 +3,7 @@ package all
 import (
 	_ "github.com/stampede-load/stampede/js/k6"           // k6
 	_ "github.com/stampede-load/stampede/js/k6/crypto"    // k6/crypto
+	_ "github.com/stampede-load/stampede/js/k6/data"      // k6/data
 	_ "github.com/stampede-load/stampede/js/k6/encoding"  // k6/encoding
 	_ "github.com/stampede-load/stampede/js/k6/execution" // k6/execution
 	_ "github.com/stampede-load/stampede/js/k6/http"      // k6/http
