@@ -16,13 +16,11 @@ import (
 // anything is sent. The returned error is the first request error by index
 // when the throw option is set; responses are returned in any case.
 func (c *Client) DoBatch(ctx context.Context, reqs []*Request) ([]*Response, error) {
-	ps := make([]*prepared, len(reqs))
+	ps := make([]prepared, len(reqs))
 	for i, r := range reqs {
-		p, err := c.prepare(r)
-		if err != nil {
+		if err := c.prepare(r, &ps[i]); err != nil {
 			return nil, fmt.Errorf("batch request %d: %w", i, err)
 		}
-		ps[i] = p
 	}
 	opts := c.state.Options
 	if opts == nil {
@@ -36,7 +34,8 @@ func (c *Client) DoBatch(ctx context.Context, reqs []*Request) ([]*Response, err
 	var hostSem map[string]chan struct{}
 	if perHost > 0 {
 		hostSem = make(map[string]chan struct{})
-		for _, p := range ps {
+		for i := range ps {
+			p := &ps[i]
 			if _, ok := hostSem[p.url.Host]; !ok {
 				hostSem[p.url.Host] = make(chan struct{}, perHost)
 			}
@@ -53,7 +52,7 @@ func (c *Client) DoBatch(ctx context.Context, reqs []*Request) ([]*Response, err
 					sem = hostSem[ps[i].url.Host]
 					sem <- struct{}{}
 				}
-				resps[i] = c.run(ctx, ps[i])
+				resps[i] = c.run(ctx, &ps[i])
 				if sem != nil {
 					<-sem
 				}

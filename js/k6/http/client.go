@@ -12,6 +12,7 @@ import (
 	"net/http/httptrace"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/sirupsen/logrus"
@@ -44,8 +45,18 @@ type Client struct {
 	maxRedirects int
 	throw        bool
 	discard      bool
-	userAgent    string
 	sys          sysTags
+	// defaultHeader is the header of requests that set none: only the
+	// User-Agent. Shared and never modified.
+	defaultHeader http.Header
+
+	trMu   sync.Mutex
+	trFree []*tracer // tracers ready for reuse, each with its trace context
+
+	addrMu   sync.Mutex
+	lastAddr net.Addr // the peer of the last request, and its parts
+	lastIP   string
+	lastPort int
 }
 
 // ClientFor returns the VU's Client. Call it on the VU's goroutine while the
@@ -53,7 +64,10 @@ type Client struct {
 //
 // On the VU's first request it fills what the runtime left empty in the
 // VU's State: Transport (a *Transport built by NewTransport from the
-// options), Dialer and CookieJar. At the first call of each new iteration it
+// options; a plain *http.Transport found there is replaced the same way,
+// since it can neither count wire bytes nor apply the hosts option; any
+// other RoundTripper is used as is, without data_sent/data_received),
+// Dialer and CookieJar. At the first call of each new iteration it
 // gives the VU a fresh cookie jar (unless noCookiesReset, or the runtime
 // manages State.CookieJar itself) and, with noVUConnectionReuse, closes the
 // VU's idle connections.
@@ -139,8 +153,10 @@ func newClient(state *modules.State, t *Transport) *Client {
 		maxRedirects: int(config.Int(opts.MaxRedirects, config.DefaultMaxRedirects)),
 		throw:        config.Bool(opts.Throw, false),
 		discard:      config.Bool(opts.DiscardResponseBodies, false),
-		userAgent:    config.String(opts.UserAgent, DefaultUserAgent),
 		sys:          systemTagsFrom(state.SystemTags),
+		defaultHeader: http.Header{
+			"User-Agent": []string{config.String(opts.UserAgent, DefaultUserAgent)},
+		},
 	}
 	if c.logger == nil {
 		l := logrus.New()
@@ -169,11 +185,11 @@ func (c *Client) Throw() bool { return c.throw }
 // error is the *Error (Response.Err()) as well. ctx cancellation (the VU
 // stopping) fails the request without recording samples.
 func (c *Client) Do(ctx context.Context, req *Request) (*Response, error) {
-	p, err := c.prepare(req)
-	if err != nil {
+	var p prepared
+	if err := c.prepare(req, &p); err != nil {
 		return nil, err
 	}
-	resp := c.run(ctx, p)
+	resp := c.run(ctx, &p)
 	if resp.err != nil && c.throw {
 		return resp, resp.err
 	}
@@ -199,65 +215,61 @@ type prepared struct {
 	jar       http.CookieJar
 }
 
-func (c *Client) prepare(req *Request) (*prepared, error) {
+func (c *Client) prepare(req *Request, p *prepared) error {
 	if req == nil {
-		return nil, fmt.Errorf("%w: nil request", ErrInvalidRequest)
+		return fmt.Errorf("%w: nil request", ErrInvalidRequest)
 	}
-	p := &prepared{req: req, method: req.Method, body: req.Body}
+	*p = prepared{req: req, method: req.Method, body: req.Body}
 	if p.method == "" {
 		p.method = http.MethodGet
 	}
 	if !validMethod(p.method) {
-		return nil, fmt.Errorf("%w: method %q is not a valid HTTP method token", ErrInvalidRequest, p.method)
+		return fmt.Errorf("%w: method %q is not a valid HTTP method token", ErrInvalidRequest, p.method)
 	}
-	u, err := url.Parse(req.URL)
+	pu, err := c.t.parseURL(req.URL)
 	if err != nil {
-		return nil, fmt.Errorf("%w: url %q: %w", ErrInvalidRequest, req.URL, err)
+		return err
 	}
-	if u.Scheme != "http" && u.Scheme != "https" {
-		return nil, fmt.Errorf("%w: url %q: the scheme must be http or https", ErrInvalidRequest, req.URL)
-	}
-	if u.Host == "" {
-		return nil, fmt.Errorf("%w: url %q has no host", ErrInvalidRequest, req.URL)
-	}
-	p.urlStr = req.URL
-	if u.User != nil {
-		p.user = u.User.Username()
-		p.pass, _ = u.User.Password()
-		p.hasCreds = true
-		p.urlStr = maskedURL(u)
-		u.User = nil
-	}
-	p.url = u
+	p.url, p.urlStr = pu.u, pu.str
+	p.user, p.pass, p.hasCreds = pu.user, pu.pass, pu.hasCreds
 
-	// Headers: a copy the request may change (values are shared, never modified).
-	h := make(http.Header, len(req.Header)+2)
-	for k, v := range req.Header {
-		h[http.CanonicalHeaderKey(k)] = v
-	}
-	if hv, ok := h["Host"]; ok {
-		if len(hv) > 0 {
-			p.host = hv[0]
+	basic := p.hasCreds && req.Auth != AuthDigest
+	compress := req.Compression != "" && len(p.body) > 0
+	if len(req.Header) == 0 && !basic && !compress {
+		p.header = c.defaultHeader // shared and read-only, like every prepared header
+	} else {
+		// A copy the request may change (values are shared, never modified).
+		h := req.Header
+		if !req.headerOwned {
+			h = make(http.Header, len(req.Header)+2)
+			for k, v := range req.Header {
+				h[http.CanonicalHeaderKey(k)] = v
+			}
 		}
-		delete(h, "Host")
-	}
-	if _, ok := h["User-Agent"]; !ok {
-		// An empty userAgent option means no User-Agent at all; Go sends
-		// none for a present-but-empty header.
-		h["User-Agent"] = []string{c.userAgent}
-	}
-	if req.Compression != "" && len(p.body) > 0 {
-		b, enc, err := compressBody(p.body, req.Compression)
-		if err != nil {
-			return nil, fmt.Errorf("%w: compression: %w", ErrInvalidRequest, err)
+		if hv, ok := h["Host"]; ok {
+			if len(hv) > 0 {
+				p.host = hv[0]
+			}
+			delete(h, "Host")
 		}
-		p.body = b
-		h["Content-Encoding"] = []string{enc}
+		if _, ok := h["User-Agent"]; !ok {
+			// An empty userAgent option means no User-Agent at all; Go
+			// sends none for a present-but-empty header.
+			h["User-Agent"] = c.defaultHeader["User-Agent"]
+		}
+		if compress {
+			b, enc, err := compressBody(p.body, req.Compression)
+			if err != nil {
+				return fmt.Errorf("%w: compression: %w", ErrInvalidRequest, err)
+			}
+			p.body = b
+			h["Content-Encoding"] = []string{enc}
+		}
+		if basic {
+			h["Authorization"] = []string{basicAuth(p.user, p.pass)}
+		}
+		p.header = h
 	}
-	if p.hasCreds && req.Auth != AuthDigest {
-		h["Authorization"] = []string{basicAuth(p.user, p.pass)}
-	}
-	p.header = h
 
 	p.timeout = req.Timeout
 	if p.timeout <= 0 {
@@ -270,7 +282,7 @@ func (c *Client) prepare(req *Request) (*prepared, error) {
 		p.keepBody = true
 	case ResponseNone:
 	default:
-		return nil, fmt.Errorf("%w: unknown response type %d", ErrInvalidRequest, req.ResponseType)
+		return fmt.Errorf("%w: unknown response type %d", ErrInvalidRequest, req.ResponseType)
 	}
 	p.redirects = c.maxRedirects
 	if req.Redirects != nil {
@@ -286,7 +298,7 @@ func (c *Client) prepare(req *Request) (*prepared, error) {
 	if p.jar == nil {
 		p.jar = c.state.CookieJar
 	}
-	return p, nil
+	return nil
 }
 
 // hop is one request on the wire and what came back.
@@ -306,15 +318,13 @@ type hop struct {
 }
 
 func (c *Client) run(ctx context.Context, p *prepared) *Response {
-	ctx, cancel := context.WithTimeoutCause(ctx, p.timeout, errRequestTimeout)
-	defer cancel()
-
+	deadline := time.Now().Add(p.timeout)
 	h := hop{method: p.method, url: p.url, urlStr: p.urlStr, header: p.header, body: p.body}
 	redirects := 0
 	digestSent := false
 	for {
 		followable := redirects < p.redirects
-		c.send(ctx, p, &h, followable)
+		c.send(ctx, deadline, p, &h, followable)
 		if h.err != nil {
 			if !h.aborted {
 				c.record(p, &h, false)
@@ -414,42 +424,34 @@ func sameOrSubdomain(domain, sub string) bool {
 }
 
 // send puts one hop on the wire and reads its response.
-func (c *Client) send(ctx context.Context, p *prepared, h *hop, followable bool) {
-	var tr *tracer
-	pooled := httptrace.ContextClientTrace(ctx) == nil
-	if pooled {
-		tr = getTracer()
-	} else {
-		tr = newTracer()
-		tr.start = time.Now()
-	}
-	hreq, err := http.NewRequestWithContext(httptrace.WithClientTrace(ctx, &tr.trace), h.method, "", nil)
-	if err != nil {
-		// The method was validated by prepare; nothing else can fail here.
-		h.err = classify(err)
-		return
-	}
-	hreq.URL = h.url
-	hreq.Host = h.url.Host
+func (c *Client) send(parent context.Context, deadline time.Time, p *prepared, h *hop, followable bool) {
+	tr, traceCtx := c.getTracer(parent)
+	// The request's timeout covers every hop: each hop gets what is left.
+	ctx, cancel := context.WithDeadlineCause(traceCtx, deadline, errRequestTimeout)
+	defer cancel()
+
+	host := h.url.Host
 	if p.host != "" && strings.EqualFold(h.url.Host, p.url.Host) {
-		hreq.Host = p.host
+		host = p.host
 	}
-	hreq.Header = c.hopHeader(p, h)
+	r := http.Request{
+		Method: h.method, URL: h.url, Host: host, Header: c.hopHeader(p, h),
+		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+	}
 	if len(h.body) > 0 {
 		body := h.body
-		hreq.ContentLength = int64(len(body))
-		hreq.Body = newBodyReader(body)
-		hreq.GetBody = func() (io.ReadCloser, error) { return newBodyReader(body), nil }
+		r.ContentLength = int64(len(body))
+		r.Body = newBodyReader(body)
+		r.GetBody = func() (io.ReadCloser, error) { return newBodyReader(body), nil }
 	}
+	hreq := r.WithContext(ctx)
 
 	resp, err := c.t.RoundTrip(hreq)
 	if err != nil {
 		h.timings = tr.timings(time.Since(tr.start))
 		h.remote = tr.remote
 		h.err, h.aborted = c.failure(ctx, err)
-		if pooled {
-			tr.release()
-		}
+		c.putTracer(tr)
 		return
 	}
 	h.resp = resp
@@ -466,9 +468,7 @@ func (c *Client) send(ctx context.Context, p *prepared, h *hop, followable bool)
 	_ = resp.Body.Close()
 	h.timings = tr.timings(time.Since(tr.start))
 	h.remote = tr.remote
-	if pooled {
-		tr.release()
-	}
+	c.putTracer(tr)
 	if err != nil {
 		h.err, h.aborted = c.failure(ctx, err)
 	}
@@ -487,6 +487,62 @@ func contentEncoding(h http.Header) string {
 		return strings.Join(v, ",")
 	}
 	return ""
+}
+
+// getTracer returns a tracer for one hop and the context that carries it,
+// derived from parent. A VU's requests mostly go one after the other, so a
+// tracer is reused with its trace context while the parent stays the same.
+func (c *Client) getTracer(parent context.Context) (*tracer, context.Context) {
+	if httptrace.ContextClientTrace(parent) != nil {
+		// The caller traces too: compose with a tracer of our own, not reused.
+		tr := newTracer()
+		tr.noReuse = true
+		tr.start = time.Now()
+		return tr, httptrace.WithClientTrace(parent, &tr.trace)
+	}
+	var tr *tracer
+	c.trMu.Lock()
+	if n := len(c.trFree); n > 0 {
+		tr = c.trFree[n-1]
+		c.trFree = c.trFree[:n-1]
+	}
+	c.trMu.Unlock()
+	if tr == nil {
+		tr = newTracer()
+	}
+	if tr.parent != parent {
+		tr.parent = parent
+		tr.ctx = httptrace.WithClientTrace(parent, &tr.trace)
+	}
+	tr.start = time.Now()
+	return tr, tr.ctx
+}
+
+// maxFreeTracers bounds a Client's tracer free list (batch makes many).
+const maxFreeTracers = 32
+
+func (c *Client) putTracer(tr *tracer) {
+	if tr.noReuse || !tr.reset() {
+		return
+	}
+	c.trMu.Lock()
+	if len(c.trFree) < maxFreeTracers {
+		c.trFree = append(c.trFree, tr)
+	}
+	c.trMu.Unlock()
+}
+
+// addrParts splits a peer address into IP and port, remembering the last
+// one: a VU's requests mostly reuse one connection, whose address is the
+// same value every time.
+func (c *Client) addrParts(a net.Addr) (string, int) {
+	c.addrMu.Lock()
+	defer c.addrMu.Unlock()
+	if a != c.lastAddr {
+		c.lastAddr = a
+		c.lastIP, c.lastPort = splitAddr(a)
+	}
+	return c.lastIP, c.lastPort
 }
 
 // failure turns a transport error into k6's error, telling the request's
@@ -566,7 +622,7 @@ func (c *Client) response(h *hop, p *prepared) *Response {
 		}
 	}
 	if h.remote != nil {
-		r.RemoteIP, r.RemotePort = splitAddr(h.remote)
+		r.RemoteIP, r.RemotePort = c.addrParts(h.remote)
 	}
 	if h.err != nil {
 		r.Error = h.err.msg

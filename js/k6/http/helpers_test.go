@@ -1,6 +1,7 @@
 package http
 
 import (
+	"net/url"
 	"strings"
 	"testing"
 
@@ -81,3 +82,5 @@ func mustContain(t testing.TB, got, want string) {
 		t.Fatalf("%q does not contain %q", got, want)
 	}
 }
+
+func urlParse(s string) (*url.URL, error) { return url.Parse(s) }

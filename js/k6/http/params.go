@@ -74,7 +74,8 @@ func (mi *ModuleInstance) parseParams(req *Request, v sobek.Value) error {
 			ho := val.ToObject(rt)
 			keys := ho.Keys()
 			if req.Header == nil {
-				req.Header = make(http.Header, len(keys))
+				req.Header = make(http.Header, len(keys)+1)
+				req.headerOwned = true
 			}
 			for _, k := range keys {
 				hv := ho.Get(k)
@@ -293,7 +294,8 @@ func (mi *ModuleInstance) parseBody(req *Request, v sobek.Value, owned bool) err
 
 func setDefaultHeader(req *Request, k, v string) {
 	if req.Header == nil {
-		req.Header = make(http.Header, 1)
+		req.Header = make(http.Header, 2)
+		req.headerOwned = true
 	}
 	if _, ok := req.Header[k]; !ok {
 		req.Header[k] = []string{v}

@@ -89,6 +89,10 @@ type Request struct {
 	// NoResponseCallback turns the callback off: no http_req_failed sample
 	// and no expected_response tag (k6's setResponseCallback(null)).
 	NoResponseCallback bool
+
+	// headerOwned says Header was made for this request alone (by the JS
+	// binding), so Do may change it instead of copying it.
+	headerOwned bool
 }
 
 // DefaultResponseCallback is k6's default: statuses 200–399 are expected.
@@ -121,7 +125,7 @@ type RequestInfo struct {
 	URL    string
 	// Header is the header sent, Cookie and Authorization included. It
 	// lacks the headers the transport adds on the wire (Host, Content-Length,
-	// Accept-Encoding).
+	// Accept-Encoding). It may be shared with other requests: do not modify it.
 	Header http.Header
 	// Body is the body sent, after compression.
 	Body []byte

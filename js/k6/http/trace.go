@@ -1,10 +1,10 @@
 package http
 
 import (
+	"context"
 	"crypto/tls"
 	"net"
 	"net/http/httptrace"
-	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -24,9 +24,13 @@ type tracer struct {
 	// remote is set by GotConn, which runs on the goroutine that called
 	// RoundTrip (HTTP/1 and HTTP/2 alike).
 	remote net.Addr
-}
 
-var tracerPool = sync.Pool{New: func() any { return newTracer() }}
+	// parent and ctx: the context the tracer was last used under and the
+	// trace context derived from it, kept for the next hop under parent.
+	parent  context.Context
+	ctx     context.Context
+	noReuse bool
+}
 
 func newTracer() *tracer {
 	t := &tracer{}
@@ -43,22 +47,16 @@ func newTracer() *tracer {
 	return t
 }
 
-func getTracer() *tracer {
-	t := tracerPool.Get().(*tracer)
-	t.start = time.Now()
-	return t
-}
-
-// release returns t to the pool when no dial it started can still call its
-// hooks: a dial that was started but whose connection this request did not
-// end up using (or that failed half way) may report later.
-func (t *tracer) release() {
+// reset readies t for another hop and reports whether that is safe: a dial
+// this hop started but did not end up using (or that failed half way) may
+// still call the hooks later, so such a tracer is dropped instead.
+func (t *tracer) reset() bool {
 	if cs := t.connectStart.Load(); cs != 0 {
 		if t.reused.Load() || t.gotConn.Load() == 0 || t.connectDone.Load() == 0 {
-			return
+			return false
 		}
 		if t.tlsStart.Load() != 0 && t.tlsDone.Load() == 0 {
-			return
+			return false
 		}
 	}
 	t.getConn.Store(0)
@@ -71,7 +69,7 @@ func (t *tracer) release() {
 	t.firstByte.Store(0)
 	t.reused.Store(false)
 	t.remote = nil
-	tracerPool.Put(t)
+	return true
 }
 
 func (t *tracer) now() int64 { return int64(time.Since(t.start)) + 1 }

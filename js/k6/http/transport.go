@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -43,6 +44,58 @@ type Transport struct {
 	tagCacheMu  sync.Mutex
 	tagCache    map[tagKey]*metrics.TagSet
 	tagCacheCap int
+
+	urlMu    sync.Mutex
+	urlCache map[string]*parsedURL
+}
+
+// parsedURL is a request URL checked and split for sending. It is shared by
+// every request to the same URL string and never modified.
+type parsedURL struct {
+	u          *url.URL // without credentials
+	str        string   // as given, credentials masked
+	user, pass string
+	hasCreds   bool
+}
+
+// urlCacheCap bounds the per-VU cache of parsed URLs; scripts that hit
+// unique URLs just refill it.
+const urlCacheCap = 256
+
+// parseURL parses and checks a request URL, through a small per-VU cache:
+// a script hitting the same URLs parses each once.
+func (t *Transport) parseURL(raw string) (*parsedURL, error) {
+	t.urlMu.Lock()
+	pu, ok := t.urlCache[raw]
+	t.urlMu.Unlock()
+	if ok {
+		return pu, nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, fmt.Errorf("%w: url %q: %w", ErrInvalidRequest, raw, err)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return nil, fmt.Errorf("%w: url %q: the scheme must be http or https", ErrInvalidRequest, raw)
+	}
+	if u.Host == "" {
+		return nil, fmt.Errorf("%w: url %q has no host", ErrInvalidRequest, raw)
+	}
+	pu = &parsedURL{u: u, str: raw}
+	if u.User != nil {
+		pu.user = u.User.Username()
+		pu.pass, _ = u.User.Password()
+		pu.hasCreds = true
+		pu.str = maskedURL(u)
+		u.User = nil
+	}
+	t.urlMu.Lock()
+	if t.urlCache == nil || len(t.urlCache) >= urlCacheCap {
+		t.urlCache = make(map[string]*parsedURL, 16)
+	}
+	t.urlCache[raw] = pu
+	t.urlMu.Unlock()
+	return pu, nil
 }
 
 var _ http.RoundTripper = (*Transport)(nil)
