@@ -1,6 +1,7 @@
 package target
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
@@ -42,6 +43,8 @@ var (
 	contentTypeJSON = []string{"application/json"}
 	noStore         = []string{"no-store"}
 	healthzBody     = []byte(`{"ok":true}`)
+	idleBody        = []byte(`{"status":"idle"}`)
+	endedBody       = []byte(`{"state":"ended"}`)
 )
 
 // routeMethod is the method each route accepts (GET routes also take HEAD).
@@ -154,7 +157,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rt route, id stri
 		return s.handleMe(w, u)
 	case routeLeave:
 		s.st.leave(u, s.now())
-		return writeJSON(w, http.StatusOK, statusOnly{Status: "idle"})
+		return writeRaw(w, http.StatusOK, idleBody)
 	case routeStatus:
 		return s.handleStatus(w, u)
 	case routeSession:
@@ -257,7 +260,6 @@ func writeRaw(w http.ResponseWriter, code int, b []byte) int {
 	h := w.Header()
 	h["Content-Type"] = contentTypeJSON
 	h["Cache-Control"] = noStore
-	h["Content-Length"] = []string{strconv.Itoa(len(b))}
 	w.WriteHeader(code)
 	_, _ = w.Write(b)
 	return code
@@ -373,7 +375,7 @@ type joinResponse struct {
 // defaults.
 func parseJoin(b []byte) (region string, shared bool, hold time.Duration, _ *apiError) {
 	var req joinRequest
-	if len(strings.TrimSpace(string(b))) > 0 {
+	if len(bytes.TrimSpace(b)) > 0 {
 		if err := json.Unmarshal(b, &req); err != nil {
 			return "", false, 0, invalidRequest("invalid join body: " + jsonProblem(err))
 		}
@@ -429,11 +431,6 @@ func (s *Server) handleJoin(w http.ResponseWriter, u *user, b []byte) int {
 	return writeJSON(w, http.StatusOK, joinResponse{Status: "waiting", QueueKey: key, Position: res.position})
 }
 
-// statusOnly is a body with just a status (POST /queue/leave, idle status).
-type statusOnly struct {
-	Status string `json:"status"`
-}
-
 // queueStatusResponse is the body of GET /queue/status.
 type queueStatusResponse struct {
 	Status    string `json:"status"`
@@ -455,7 +452,7 @@ func (s *Server) handleStatus(w http.ResponseWriter, u *user) int {
 	case statusInSession:
 		return writeJSON(w, http.StatusOK, queueStatusResponse{Status: "matched", SessionID: v.session.id, PeerID: v.peerID})
 	}
-	return writeJSON(w, http.StatusOK, statusOnly{Status: "idle"})
+	return writeRaw(w, http.StatusOK, idleBody)
 }
 
 // sessionResponse is the body of GET /sessions/{id}.
@@ -498,11 +495,6 @@ func (s *Server) handleSession(w http.ResponseWriter, u *user, id string) int {
 	})
 }
 
-// stateOnly is the body of POST /sessions/{id}/end.
-type stateOnly struct {
-	State string `json:"state"`
-}
-
 // handleSessionEnd serves POST /sessions/{id}/end.
 func (s *Server) handleSessionEnd(w http.ResponseWriter, u *user, id string) int {
 	ses := s.participantSession(u, id)
@@ -510,7 +502,7 @@ func (s *Server) handleSessionEnd(w http.ResponseWriter, u *user, id string) int
 		return writeError(w, errNoSession)
 	}
 	s.st.endSession(ses, s.now())
-	return writeJSON(w, http.StatusOK, stateOnly{State: "ended"})
+	return writeRaw(w, http.StatusOK, endedBody)
 }
 
 // webhookResponse is the body of a 200 answer of POST /webhooks/stripe.
