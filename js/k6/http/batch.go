@@ -12,9 +12,12 @@ import (
 
 // DoBatch sends reqs in parallel, at most the batch option (20) at a time
 // and at most batchPerHost (6) to one host (0 means no limit), and returns
-// their responses in order. Invalid requests fail the whole batch before
-// anything is sent. The returned error is the first request error by index
-// when the throw option is set; responses are returned in any case.
+// their responses in order. An invalid request fails the whole batch before
+// anything is sent (nil responses, an error wrapping ErrInvalidRequest).
+// With the throw option, the error is the first failed request's *Error by
+// index, and the responses are returned too. Each request records its own
+// samples; data_sent/data_received of concurrent requests are split between
+// them arbitrarily (their sum is exact).
 func (c *Client) DoBatch(ctx context.Context, reqs []*Request) ([]*Response, error) {
 	ps := make([]prepared, len(reqs))
 	for i, r := range reqs {
@@ -93,9 +96,6 @@ func (mi *ModuleInstance) batch(v sobek.Value) sobek.Value {
 		reqs[i] = req
 	}
 	resps, err := c.DoBatch(mi.vu.Context(), reqs)
-	if resps == nil && err != nil {
-		mi.throw(err)
-	}
 	if err != nil {
 		mi.throw(err)
 	}

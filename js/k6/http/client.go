@@ -306,7 +306,8 @@ type hop struct {
 	method   string
 	url      *url.URL
 	urlStr   string
-	header   http.Header
+	header   http.Header // what the hop sends before cookies are added
+	sent     http.Header // what it sent
 	body     []byte
 	cookies  []RequestCookie
 	resp     *http.Response
@@ -434,8 +435,9 @@ func (c *Client) send(parent context.Context, deadline time.Time, p *prepared, h
 	if p.host != "" && strings.EqualFold(h.url.Host, p.url.Host) {
 		host = p.host
 	}
+	h.sent = c.hopHeader(p, h)
 	r := http.Request{
-		Method: h.method, URL: h.url, Host: host, Header: c.hopHeader(p, h),
+		Method: h.method, URL: h.url, Host: host, Header: h.sent,
 		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
 	}
 	if len(h.body) > 0 {
@@ -565,14 +567,20 @@ func (c *Client) hopHeader(p *prepared, h *hop) http.Header {
 	if p.jar != nil {
 		jarCookies = p.jar.Cookies(h.url)
 	}
-	if len(jarCookies) == 0 && len(p.req.Cookies) == 0 {
+	// The request's own cookies go to its host (and subdomains) only, like
+	// a Cookie header set by hand on a redirect.
+	reqCookies := p.req.Cookies
+	if len(reqCookies) > 0 && h.url != p.url && !sameOrSubdomain(p.url.Hostname(), h.url.Hostname()) {
+		reqCookies = nil
+	}
+	if len(jarCookies) == 0 && len(reqCookies) == 0 {
 		h.cookies = nil
 		return h.header
 	}
-	cookies := make([]RequestCookie, 0, len(jarCookies)+len(p.req.Cookies))
+	cookies := make([]RequestCookie, 0, len(jarCookies)+len(reqCookies))
 	for _, jc := range jarCookies {
 		replaced := false
-		for _, rc := range p.req.Cookies {
+		for _, rc := range reqCookies {
 			if rc.Replace && rc.Name == jc.Name {
 				replaced = true
 				break
@@ -582,7 +590,7 @@ func (c *Client) hopHeader(p *prepared, h *hop) http.Header {
 			cookies = append(cookies, RequestCookie{Name: jc.Name, Value: jc.Value})
 		}
 	}
-	cookies = append(cookies, p.req.Cookies...)
+	cookies = append(cookies, reqCookies...)
 	h.cookies = cookies
 
 	var b strings.Builder
@@ -606,7 +614,7 @@ func (c *Client) response(h *hop, p *prepared) *Response {
 		URL:     h.urlStr,
 		Timings: h.timings,
 		Body:    h.respBody,
-		Request: RequestInfo{Method: h.method, URL: h.urlStr, Header: h.header, Body: h.body, Cookies: h.cookies},
+		Request: RequestInfo{Method: h.method, URL: h.urlStr, Header: h.sent, Body: h.body, Cookies: h.cookies},
 	}
 	if h.resp != nil {
 		r.Status = h.resp.StatusCode

@@ -3,22 +3,40 @@
 //
 // # JavaScript
 //
-// The module registers itself as "k6/http" with k6's exports (get, post,
-// request, asyncRequest, batch, file, cookieJar, url, expectedStatuses,
-// setResponseCallback, the TLS and OCSP constants, CookieJar) and behaviour:
-// params, responses, error codes, redirects, cookies, compression and the
-// per-request samples. A request made in the init context throws
-// ErrInitContext's message. Response.html(), clickLink() and submitForm()
-// and the ocsp and ntlm features are not supported.
+// The module registers itself as "k6/http" with k6's exports (get, head,
+// post, put, patch, del, options, request, asyncRequest, batch, file,
+// cookieJar, CookieJar, url, expectedStatuses, setResponseCallback and the
+// TLS_* / SSL_3_0 / OCSP_* constants) and k6's behaviour for params,
+// responses, error codes, redirects, cookies, compression and per-request
+// samples. A request made in the init context throws ErrInitContext's
+// message. Not supported: Response.html(), clickLink() and submitForm(),
+// the response's ocsp field, auth "ntlm" and the httpDebug option.
 //
 // # Go
 //
-// Another module sends a request with Do(vu, req), or gets the VU's Client
-// with ClientFor(vu) on the VU's goroutine and calls Client.Do from any
-// goroutine of the running iteration. Requests go through the same machinery
-// as k6/http's: the VU's keep-alive connections and cookie jar, the options
+// Another module sends a request with Do on the VU's goroutine:
+//
+//	resp, err := http.Do(vu, &http.Request{
+//		Method: "POST",
+//		URL:    base + "/webhooks/stripe",
+//		Header: stdhttp.Header{"Content-Type": {"application/json"}, "Stripe-Signature": {sig}},
+//		Body:   payload,
+//		Name:   "stripe webhook", // the name tag
+//		Tags:   map[string]string{"kind": "webhook"},
+//	})
+//	if err != nil { ... }           // invalid request, init context, or (throw option) a failure
+//	if resp.Err() != nil { ... }    // the request failed: resp.Error, resp.ErrorCode (k6's codes)
+//	use(resp.Status, resp.Body)
+//
+// For work off the VU's goroutine, get the VU's Client with ClientFor(vu) on
+// the VU's goroutine and call Client.Do (or DoBatch) from any goroutine of
+// the running iteration. Requests go through the same machinery as
+// k6/http's: the VU's keep-alive connections and cookie jar, the options
 // (userAgent, maxRedirects, throw, discardResponseBodies, hosts, TLS), and
 // one batch of samples per request hop in the VU's buffer, tagged like k6.
+// The zero values of Request's fields are k6's defaults; note that with the
+// discardResponseBodies option a caller that needs the body sets
+// ResponseType to ResponseText.
 //
 // # Per-VU state
 //
@@ -28,4 +46,7 @@
 // leaves the fields nil, the first request of the VU fills them, and the
 // first request of each iteration resets the jar (unless noCookiesReset)
 // and, with noVUConnectionReuse, closes idle connections.
+//
+// DefaultUserAgent is the User-Agent used when the userAgent option is
+// unset; the CLI sets it to "stampede/<version>".
 package http

@@ -317,6 +317,19 @@ func TestCookies(t *testing.T) {
 			t.Fatalf("got %s", v)
 		}
 	})
+	t.Run("sent cookies and cross-host redirects", func(t *testing.T) {
+		rt, _ := newVU(t, srv.URL, nil)
+		other := strings.Replace(srv.URL, "127.0.0.1", "localhost", 1)
+		v := js(t, rt, `
+			http.get(URL + "/cookies/set?j=1");
+			var r = http.get(URL + "/cookies", {cookies: {p: "2"}});
+			var x = http.get(URL + "/redirect-to?url=" + encodeURIComponent("`+other+`/cookies"), {cookies: {p: "2"}});
+			JSON.stringify([r.request.headers.Cookie, x.json("cookies"), x.url])`)
+		want := `[["j=1; p=2"],{},"` + other + `/cookies"]`
+		if v.String() != want {
+			t.Fatalf("got  %s\nwant %s", v, want)
+		}
+	})
 	t.Run("response cookies", func(t *testing.T) {
 		rt, _ := newVU(t, srv.URL, nil)
 		v := js(t, rt, `var c = http.get(URL + "/set-cookie").cookies; JSON.stringify([c.session[0].value, c.session[0].httpOnly, c.session[0].maxAge, c.session[0].path, c.other[0].path])`)
