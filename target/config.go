@@ -21,7 +21,10 @@ const (
 	// DefaultEventRetention is how long processed webhook event ids are
 	// remembered for idempotency (at least this long, at most twice it).
 	DefaultEventRetention = 24 * time.Hour
+)
 
+// Limits of the API (fixed by the contract, not configurable).
+const (
 	// MaxBodyBytes is the largest accepted request body (1 MiB); larger
 	// bodies are answered 413.
 	MaxBodyBytes = 1 << 20

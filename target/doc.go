@@ -26,7 +26,8 @@
 //
 // Lock order, for readers of the code: queue lock, then user locks (two user
 // locks are always taken in ascending user sequence order), then a session
-// or event shard lock. No path takes a queue lock while holding a user lock.
+// or event shard lock. No path takes a queue lock while holding a user lock;
+// the lock of the map of queues is a leaf, taken under a user lock by join.
 //
 // # Lifecycle
 //
