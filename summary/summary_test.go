@@ -120,7 +120,8 @@ const goldenThresholds = `{
 	"errors": ["count<10", "rate<1"],
 	"queue_depth": ["value<10"],
 	"never_used": ["count>0"],
-	"http_req_waiting": ["p(99.9)<500"]
+	"http_req_waiting": ["p(99.9)<500"],
+	"group_duration{group:::pay}": ["avg<1000"]
 }`
 
 func golden(t *testing.T, name, got string) {

@@ -27,30 +27,32 @@ const (
 var categoryOrder = []string{catCustom, catHTTP, catExecution, catNetwork}
 
 // builtinCategory places k6's built-in metrics; full says whether the metric
-// is shown only with --summary-mode=full. The checks metric has its own block
-// and group_duration is not shown (as in k6's v1 summary).
+// is shown only with --summary-mode=full, thresholdsOnly that it is shown
+// only when it has thresholds (group_duration, absent from k6's v1 summary).
+// The checks metric has its own block.
 var builtinCategory = map[string]struct {
-	cat  string
-	full bool
+	cat            string
+	full           bool
+	thresholdsOnly bool
 }{
-	metrics.HTTPReqsName:              {catHTTP, false},
-	metrics.HTTPReqFailedName:         {catHTTP, false},
-	metrics.HTTPReqDurationName:       {catHTTP, false},
-	metrics.HTTPReqBlockedName:        {catHTTP, true},
-	metrics.HTTPReqConnectingName:     {catHTTP, true},
-	metrics.HTTPReqTLSHandshakingName: {catHTTP, true},
-	metrics.HTTPReqSendingName:        {catHTTP, true},
-	metrics.HTTPReqWaitingName:        {catHTTP, true},
-	metrics.HTTPReqReceivingName:      {catHTTP, true},
-	metrics.IterationsName:            {catExecution, false},
-	metrics.IterationDurationName:     {catExecution, false},
-	metrics.DroppedIterationsName:     {catExecution, false},
-	metrics.VUsName:                   {catExecution, false},
-	metrics.VUsMaxName:                {catExecution, false},
-	metrics.DataSentName:              {catNetwork, false},
-	metrics.DataReceivedName:          {catNetwork, false},
-	metrics.ChecksName:                {"", false},
-	metrics.GroupDurationName:         {"", true},
+	metrics.HTTPReqsName:              {catHTTP, false, false},
+	metrics.HTTPReqFailedName:         {catHTTP, false, false},
+	metrics.HTTPReqDurationName:       {catHTTP, false, false},
+	metrics.HTTPReqBlockedName:        {catHTTP, true, false},
+	metrics.HTTPReqConnectingName:     {catHTTP, true, false},
+	metrics.HTTPReqTLSHandshakingName: {catHTTP, true, false},
+	metrics.HTTPReqSendingName:        {catHTTP, true, false},
+	metrics.HTTPReqWaitingName:        {catHTTP, true, false},
+	metrics.HTTPReqReceivingName:      {catHTTP, true, false},
+	metrics.IterationsName:            {catExecution, false, false},
+	metrics.IterationDurationName:     {catExecution, false, false},
+	metrics.DroppedIterationsName:     {catExecution, false, false},
+	metrics.VUsName:                   {catExecution, false, false},
+	metrics.VUsMaxName:                {catExecution, false, false},
+	metrics.DataSentName:              {catNetwork, false, false},
+	metrics.DataReceivedName:          {catNetwork, false, false},
+	metrics.ChecksName:                {"", false, false},
+	metrics.GroupDurationName:         {catExecution, true, true},
 }
 
 // palette are the ANSI decorations of a coloured summary.
@@ -231,8 +233,11 @@ func (s *Summary) category(name string, thresholds bool) (string, bool) {
 	if !builtin {
 		return catCustom, true
 	}
-	if bc.cat == "" {
+	switch {
+	case bc.cat == "":
 		return "", false
+	case bc.thresholdsOnly:
+		return bc.cat, thresholds
 	}
 	return bc.cat, !bc.full || s.opts.Mode == ModeFull || thresholds
 }
