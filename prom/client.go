@@ -203,10 +203,32 @@ func (c *Client) Query(ctx context.Context, q string, ts time.Time) ([]Sample, e
 	default:
 		return nil, c.newError("query", q, ReasonBadResponse, fmt.Errorf("unsupported result type %q", val.Type()))
 	}
+	sort.SliceStable(out, func(i, j int) bool { return labelsLess(out[i].Metric, out[j].Metric) })
 	if len(out) == 0 {
 		c.warnEmpty(ctx, q)
 	}
 	return out, nil
+}
+
+// labelsLess orders label sets by their sorted (name, value) pairs.
+func labelsLess(a, b map[string]string) bool {
+	return labelsKey(a) < labelsKey(b)
+}
+
+func labelsKey(m map[string]string) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var sb strings.Builder
+	for _, k := range keys {
+		sb.WriteString(k)
+		sb.WriteByte(0)
+		sb.WriteString(m[k])
+		sb.WriteByte(1)
+	}
+	return sb.String()
 }
 
 // QueryRange evaluates q from start to end every step and returns one Series
@@ -237,6 +259,7 @@ func (c *Client) QueryRange(ctx context.Context, q string, start, end time.Time,
 		}
 		out = append(out, Series{Metric: labels(s.Metric), Points: pts})
 	}
+	sort.SliceStable(out, func(i, j int) bool { return labelsLess(out[i].Metric, out[j].Metric) })
 	if len(out) == 0 {
 		c.warnEmpty(ctx, q)
 	}

@@ -10,14 +10,16 @@ import (
 
 	"github.com/sirupsen/logrus"
 	logtest "github.com/sirupsen/logrus/hooks/test"
+
+	"github.com/stampede-load/stampede/prom/internal/promtest"
 )
 
 // Tests against a real Prometheus server (see server_test.go).
 
-func newRealClient(t *testing.T, s *promServer) (*Client, *logtest.Hook) {
+func newRealClient(t *testing.T, s *promtest.Server) (*Client, *logtest.Hook) {
 	t.Helper()
 	logger, hook := logtest.NewNullLogger()
-	c, err := New(Config{URL: s.url, Timeout: 5 * time.Second, Logger: logger})
+	c, err := New(Config{URL: s.URL, Timeout: 5 * time.Second, Logger: logger})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,7 +37,7 @@ func warnings(hook *logtest.Hook) []string {
 }
 
 func TestRealQuery(t *testing.T) {
-	s := realPrometheus(t)
+	s := promtest.Shared(t)
 	c, hook := newRealClient(t, s)
 	ctx := context.Background()
 
@@ -72,13 +74,7 @@ func TestRealQuery(t *testing.T) {
 					t.Errorf("value %v missing from %+v", w, res)
 				}
 			}
-			var first Sample
-			for _, r := range res {
-				if tt.labels["datname"] == "" || r.Metric["datname"] == tt.labels["datname"] {
-					first = r
-					break
-				}
-			}
+			first := res[0] // sorted by labels: datname="app" before "postgres"
 			for k, v := range tt.labels {
 				if first.Metric[k] != v {
 					t.Errorf("label %s = %q, want %q (labels %v)", k, first.Metric[k], v, first.Metric)
@@ -119,11 +115,11 @@ func TestRealQuery(t *testing.T) {
 }
 
 func TestRealQueryRange(t *testing.T) {
-	s := realPrometheus(t)
+	s := promtest.Shared(t)
 	c, _ := newRealClient(t, s)
 	ctx := context.Background()
 	// Wait for at least three scrapes so that a 1s-step range has several points.
-	waitFor(t, "three scrapes", func() bool {
+	promtest.WaitFor(t, "three scrapes", func() bool {
 		v, err := c.Scalar(ctx, "count_over_time(redis_memory_used_bytes[1m])")
 		return err == nil && v >= 3
 	})
@@ -171,7 +167,7 @@ func TestRealQueryRange(t *testing.T) {
 }
 
 func TestRealScalar(t *testing.T) {
-	s := realPrometheus(t)
+	s := promtest.Shared(t)
 	c, hook := newRealClient(t, s)
 	ctx := context.Background()
 	tests := []struct {
@@ -208,7 +204,7 @@ func TestRealScalar(t *testing.T) {
 }
 
 func TestRealDidYouMean(t *testing.T) {
-	s := realPrometheus(t)
+	s := promtest.Shared(t)
 	c, hook := newRealClient(t, s)
 	ctx := context.Background()
 
@@ -220,7 +216,7 @@ func TestRealDidYouMean(t *testing.T) {
 	if len(w) != 1 {
 		t.Fatalf("warnings = %q, want exactly one", w)
 	}
-	for _, want := range []string{`query "redis_used_memory_bytes" returned no series`, `metric "redis_used_memory_bytes" does not exist`, "did you mean redis_memory_used_bytes?", s.url} {
+	for _, want := range []string{`query "redis_used_memory_bytes" returned no series`, `metric "redis_used_memory_bytes" does not exist`, "did you mean redis_memory_used_bytes?", s.URL} {
 		if !strings.Contains(w[0], want) {
 			t.Errorf("warning %q lacks %q", w[0], want)
 		}
@@ -263,7 +259,7 @@ func TestRealDidYouMean(t *testing.T) {
 }
 
 func TestRealSnapshotAndDiff(t *testing.T) {
-	s := realPrometheus(t)
+	s := promtest.Shared(t)
 	c, hook := newRealClient(t, s)
 	ctx := context.Background()
 
@@ -291,9 +287,9 @@ func TestRealSnapshotAndDiff(t *testing.T) {
 	}
 
 	// Change the target and wait until Prometheus has scraped the change.
-	s.target.connectedClients.Set(9)
-	t.Cleanup(func() { s.target.connectedClients.Set(7) })
-	waitFor(t, "the scrape of redis_connected_clients=9", func() bool {
+	s.Target.ConnectedClients.Set(9)
+	t.Cleanup(func() { s.Target.ConnectedClients.Set(7) })
+	promtest.WaitFor(t, "the scrape of redis_connected_clients=9", func() bool {
 		v, err := c.Scalar(ctx, "redis_connected_clients")
 		return err == nil && v == 9
 	})
@@ -316,7 +312,7 @@ func TestRealSnapshotAndDiff(t *testing.T) {
 }
 
 func TestRealSnapshotWithFailingQuery(t *testing.T) {
-	s := realPrometheus(t)
+	s := promtest.Shared(t)
 	c, _ := newRealClient(t, s)
 	snap, err := c.Snapshot(context.Background(), map[string]string{"ok": "redis_memory_used_bytes", "broken": "sum("})
 	var qe *QueryError
@@ -329,7 +325,7 @@ func TestRealSnapshotWithFailingQuery(t *testing.T) {
 }
 
 func TestRealMetricNames(t *testing.T) {
-	s := realPrometheus(t)
+	s := promtest.Shared(t)
 	c, _ := newRealClient(t, s)
 	names, err := c.MetricNames(context.Background())
 	if err != nil {

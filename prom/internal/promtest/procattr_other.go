@@ -1,6 +1,6 @@
 //go:build !linux
 
-package prom
+package promtest
 
 import "os/exec"
 
