@@ -40,12 +40,15 @@ func (mi *ModuleInstance) newCookieJar(sobek.ConstructorCall) *sobek.Object {
 	return mi.wrapJar(j)
 }
 
+// jarPrototype returns CookieJar.prototype, with the methods installed on
+// first use.
 func (mi *ModuleInstance) jarPrototype() *sobek.Object {
-	if mi.jarProto != nil {
+	if mi.jarMethods {
 		return mi.jarProto
 	}
+	mi.jarMethods = true
 	rt := mi.rt
-	p := rt.NewObject()
+	p := mi.jarProto
 	this := func(c sobek.FunctionCall, name string) (*cookieJar, *url.URL) {
 		o, ok := c.This.(*sobek.Object)
 		var j *cookieJar
@@ -121,7 +124,6 @@ func (mi *ModuleInstance) jarPrototype() *sobek.Object {
 		expireCookie(j.jar, u, c.Argument(1).String())
 		return sobek.Undefined()
 	})
-	mi.jarProto = p
 	return p
 }
 

@@ -43,9 +43,10 @@ type ModuleInstance struct {
 	callbackOff bool
 
 	responseProto *sobek.Object
-	jarProto      *sobek.Object
+	jarProto      *sobek.Object // CookieJar.prototype
+	jarMethods    bool
 	urlProto      *sobek.Object
-	fileProto     *sobek.Object
+	fileProto     *sobek.Object // FileData.prototype
 	jsonParse     sobek.Callable
 }
 
@@ -77,10 +78,13 @@ func (mi *ModuleInstance) buildExports() {
 		"asyncRequest": fn(func(c sobek.FunctionCall) sobek.Value {
 			return mi.asyncRequest(c.Argument(0), c.Argument(1), c.Argument(2), c.Argument(3))
 		}),
-		"batch":               fn(func(c sobek.FunctionCall) sobek.Value { return mi.batch(c.Argument(0)) }),
-		"file":                fn(mi.file),
-		"cookieJar":           fn(mi.cookieJar),
-		"CookieJar":           rt.ToValue(mi.newCookieJar),
+		"batch":     fn(func(c sobek.FunctionCall) sobek.Value { return mi.batch(c.Argument(0)) }),
+		"file":      fn(mi.file),
+		"cookieJar": fn(mi.cookieJar),
+		"CookieJar": mi.constructor("CookieJar", mi.newCookieJar, &mi.jarProto),
+		"FileData": mi.constructor("FileData", func(sobek.ConstructorCall) *sobek.Object {
+			panic(rt.NewTypeError("FileData cannot be constructed: use http.file(data, [filename], [contentType])"))
+		}, &mi.fileProto),
 		"url":                 fn(mi.urlTemplate),
 		"expectedStatuses":    fn(mi.expectedStatuses),
 		"setResponseCallback": fn(mi.setResponseCallback),
@@ -106,6 +110,16 @@ func (mi *ModuleInstance) buildExports() {
 		"OCSP_REASON_SUPERSEDED":             "superseded",
 		"OCSP_REASON_UNSPECIFIED":            "unspecified",
 	}
+}
+
+// constructor makes a JS class backed by a Go constructor and stores its
+// prototype in *proto, so objects made with that prototype pass instanceof.
+func (mi *ModuleInstance) constructor(name string, fn func(sobek.ConstructorCall) *sobek.Object, proto **sobek.Object) *sobek.Object {
+	rt := mi.rt
+	ctor := rt.ToValue(fn).(*sobek.Object)
+	_ = ctor.DefineDataProperty("name", rt.ToValue(name), sobek.FLAG_FALSE, sobek.FLAG_FALSE, sobek.FLAG_TRUE)
+	*proto = ctor.Get("prototype").ToObject(rt)
+	return ctor
 }
 
 func (mi *ModuleInstance) method(v sobek.Value) string {

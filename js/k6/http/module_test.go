@@ -126,6 +126,7 @@ func TestMultipart(t *testing.T) {
 		var f = http.file("file contents", "a.txt", "text/plain");
 		var bin = http.file(new Uint8Array([65, 66]).buffer, "b.bin");
 		var res = http.post(URL + "/post", {field: "value", upload: f, raw: bin});
+		if (!(f instanceof http.FileData)) throw new Error("not a FileData");
 		JSON.stringify({j: res.json(), fname: f.filename, ctype: f.content_type, data: f.data})`)
 	var got struct {
 		J struct {
@@ -209,6 +210,7 @@ func TestJSONSelectors(t *testing.T) {
 		t.Fatalf("got %s", v)
 	}
 	mustContain(t, jsErr(t, rt, `http.get(URL + "/bytes/3").json()`), "SyntaxError")
+	mustContain(t, jsErr(t, rt, `new http.FileData()`), "use http.file(")
 }
 
 func TestHeadersAndUserAgent(t *testing.T) {
@@ -360,6 +362,7 @@ func TestCookies(t *testing.T) {
 		rt, _ := newVU(t, srv.URL, nil)
 		v := js(t, rt, `
 			var jar = new http.CookieJar();
+			if (!(jar instanceof http.CookieJar) || !(http.cookieJar() instanceof http.CookieJar)) throw new Error("instanceof");
 			http.get(URL + "/cookies/set?only=mine", {jar: jar});
 			JSON.stringify([http.get(URL + "/cookies").json("cookies"), http.get(URL + "/cookies", {jar: jar}).json("cookies")])`)
 		if v.String() != `[{},{"only":["mine"]}]` {
@@ -781,5 +784,19 @@ func TestSystemTags(t *testing.T) {
 	s := rt.SamplesOf("http_reqs")
 	if tg := tagsOf(s[0]); !reflect.DeepEqual(tg, map[string]string{"status": "200", "method": "GET", "ip": "127.0.0.1"}) {
 		t.Fatalf("tags %v", tg)
+	}
+}
+
+// TestExports checks every export @types/k6 (2.3.0) declares for k6/http.
+func TestExports(t *testing.T) {
+	rt := modulestest.New(t)
+	ns, err := rt.Require("k6/http")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"CookieJar", "FileData", "OCSP_REASON_AA_COMPROMISE", "OCSP_REASON_AFFILIATION_CHANGED", "OCSP_REASON_CA_COMPROMISE", "OCSP_REASON_CERTIFICATE_HOLD", "OCSP_REASON_CESSATION_OF_OPERATION", "OCSP_REASON_KEY_COMPROMISE", "OCSP_REASON_PRIVILEGE_WITHDRAWN", "OCSP_REASON_REMOVE_FROM_CRL", "OCSP_REASON_SUPERSEDED", "OCSP_REASON_UNSPECIFIED", "OCSP_STATUS_GOOD", "OCSP_STATUS_REVOKED", "OCSP_STATUS_SERVER_FAILED", "OCSP_STATUS_UNKNOWN", "SSL_3_0", "TLS_1_0", "TLS_1_1", "TLS_1_2", "TLS_1_3", "asyncRequest", "batch", "cookieJar", "del", "expectedStatuses", "file", "get", "head", "options", "patch", "post", "put", "request", "setResponseCallback", "url"} {
+		if v := ns.Get(name); v == nil || v.ExportType() == nil {
+			t.Errorf("k6/http has no export %q", name)
+		}
 	}
 }

@@ -382,7 +382,9 @@ func (mi *ModuleInstance) file(call sobek.FunctionCall) sobek.Value {
 	if v := call.Argument(2); !isNullish(v) {
 		f.contentType = v.String()
 	}
-	return mi.rt.NewDynamicObject(f)
+	obj := mi.rt.NewDynamicObject(f)
+	_ = obj.SetPrototype(mi.fileProto)
+	return obj
 }
 
 // urlTag is what the http.url template tag returns: a URL whose name tag is
