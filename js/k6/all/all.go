@@ -9,4 +9,5 @@ import (
 	_ "github.com/stampede-load/stampede/js/k6/http"      // k6/http
 	_ "github.com/stampede-load/stampede/js/k6/metrics"   // k6/metrics
 	_ "github.com/stampede-load/stampede/js/k6/timers"    // k6/timers
+	_ "github.com/stampede-load/stampede/js/x/stripe"     // k6/x/stripe
 )
