@@ -109,6 +109,14 @@ func TestDoFromGo(t *testing.T) {
 			t.Fatalf("%d samples for invalid requests", n)
 		}
 	})
+	t.Run("credentials stay out of errors", func(t *testing.T) {
+		for _, raw := range []string{"ftp://bob:s3cret@host/", "http://bob:s3cret@[::1/x", "http://bob:s3cret@/path"} {
+			_, err := Do(vu, &Request{URL: raw})
+			if err == nil || strings.Contains(err.Error(), "s3cret") {
+				t.Fatalf("%s: err %v", raw, err)
+			}
+		}
+	})
 }
 
 func TestDoThrowOption(t *testing.T) {

@@ -3,6 +3,7 @@ package http
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -73,13 +74,17 @@ func (t *Transport) parseURL(raw string) (*parsedURL, error) {
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
-		return nil, fmt.Errorf("%w: url %q: %w", ErrInvalidRequest, raw, err)
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // its message repeats the URL, credentials included
+		}
+		return nil, fmt.Errorf("%w: url %q: %w", ErrInvalidRequest, redactURL(raw), err)
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return nil, fmt.Errorf("%w: url %q: the scheme must be http or https", ErrInvalidRequest, raw)
+		return nil, fmt.Errorf("%w: url %q: the scheme must be http or https", ErrInvalidRequest, redactURL(raw))
 	}
 	if u.Host == "" {
-		return nil, fmt.Errorf("%w: url %q has no host", ErrInvalidRequest, raw)
+		return nil, fmt.Errorf("%w: url %q has no host", ErrInvalidRequest, redactURL(raw))
 	}
 	pu = &parsedURL{u: u, str: raw}
 	if u.User != nil {
@@ -218,6 +223,25 @@ func (t *Transport) resolveHost(addr string) string {
 		return target
 	}
 	return net.JoinHostPort(strings.Trim(target, "[]"), port)
+}
+
+// redactURL masks the user info of a URL string that may not parse, for
+// error messages: "http://user:pass@host/" becomes "http://****@host/".
+func redactURL(raw string) string {
+	i := strings.Index(raw, "://")
+	if i < 0 {
+		return raw
+	}
+	rest := raw[i+3:]
+	end := strings.IndexAny(rest, "/?#")
+	if end < 0 {
+		end = len(rest)
+	}
+	at := strings.LastIndexByte(rest[:end], '@')
+	if at < 0 {
+		return raw
+	}
+	return raw[:i+3] + "****" + rest[at:]
 }
 
 // countingConn counts a connection's bytes into its Transport.
