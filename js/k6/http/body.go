@@ -164,6 +164,7 @@ type peekReader struct {
 	buf []byte
 }
 
+// Peek returns the next n bytes without consuming them.
 func (p *peekReader) Peek(n int) ([]byte, error) {
 	for len(p.buf) < n {
 		tmp := make([]byte, n-len(p.buf))
@@ -176,6 +177,7 @@ func (p *peekReader) Peek(n int) ([]byte, error) {
 	return p.buf[:n], nil
 }
 
+// Read reads, counting what it read.
 func (p *peekReader) Read(b []byte) (int, error) {
 	if len(p.buf) > 0 {
 		n := copy(b, p.buf)
@@ -185,6 +187,7 @@ func (p *peekReader) Read(b []byte) (int, error) {
 	return p.r.Read(b)
 }
 
+// ReadByte reads one byte.
 func (p *peekReader) ReadByte() (byte, error) {
 	var b [1]byte
 	_, err := io.ReadFull(p, b[:])

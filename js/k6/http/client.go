@@ -693,6 +693,7 @@ func maskedURL(u *url.URL) string {
 // bodyReader sends a request body without copying it.
 type bodyReader struct{ bytes.Reader }
 
+// Close does nothing: the body is a byte slice.
 func (*bodyReader) Close() error { return nil }
 
 func newBodyReader(b []byte) *bodyReader {

@@ -17,11 +17,20 @@ type cookieJar struct {
 	jar http.CookieJar
 }
 
-func (*cookieJar) Get(string) sobek.Value       { return nil }
+// Get returns a property (sobek.DynamicObject).
+func (*cookieJar) Get(string) sobek.Value { return nil }
+
+// Set assigns a property (sobek.DynamicObject).
 func (*cookieJar) Set(string, sobek.Value) bool { return false }
-func (*cookieJar) Has(string) bool              { return false }
-func (*cookieJar) Delete(string) bool           { return true }
-func (*cookieJar) Keys() []string               { return nil }
+
+// Has reports whether a property exists (sobek.DynamicObject).
+func (*cookieJar) Has(string) bool { return false }
+
+// Delete removes a property (sobek.DynamicObject).
+func (*cookieJar) Delete(string) bool { return true }
+
+// Keys lists the properties (sobek.DynamicObject).
+func (*cookieJar) Keys() []string { return nil }
 func (mi *ModuleInstance) wrapJar(j http.CookieJar) *sobek.Object {
 	obj := mi.rt.NewDynamicObject(&cookieJar{jar: j})
 	_ = obj.SetPrototype(mi.jarPrototype())

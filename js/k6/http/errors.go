@@ -64,9 +64,12 @@ var errRequestTimeout = errors.New("request timeout")
 // decompressionError marks failures to decode a response body.
 type decompressionError struct{ err error }
 
+// Error describes the failure.
 func (e *decompressionError) Error() string {
 	return "error decompressing response body: " + e.err.Error()
 }
+
+// Unwrap returns the cause.
 func (e *decompressionError) Unwrap() error { return e.err }
 
 // classify maps a transport error to k6's code and message.

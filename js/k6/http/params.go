@@ -347,6 +347,7 @@ type fileData struct {
 	contentType string
 }
 
+// Get returns a property (sobek.DynamicObject).
 func (f *fileData) Get(key string) sobek.Value {
 	switch key {
 	case "data":
@@ -358,12 +359,20 @@ func (f *fileData) Get(key string) sobek.Value {
 	}
 	return nil
 }
+
+// Set assigns a property (sobek.DynamicObject).
 func (f *fileData) Set(string, sobek.Value) bool { return false }
+
+// Has reports whether a property exists (sobek.DynamicObject).
 func (f *fileData) Has(key string) bool {
 	return key == "data" || key == "filename" || key == "content_type"
 }
+
+// Delete removes a property (sobek.DynamicObject).
 func (f *fileData) Delete(string) bool { return false }
-func (f *fileData) Keys() []string     { return []string{"data", "filename", "content_type"} }
+
+// Keys lists the properties (sobek.DynamicObject).
+func (f *fileData) Keys() []string { return []string{"data", "filename", "content_type"} }
 
 // file implements http.file(data, [filename], [contentType]).
 func (mi *ModuleInstance) file(call sobek.FunctionCall) sobek.Value {
@@ -394,6 +403,7 @@ type urlTag struct {
 	url, name string
 }
 
+// Get returns a property (sobek.DynamicObject).
 func (u *urlTag) Get(key string) sobek.Value {
 	switch key {
 	case "url":
@@ -403,10 +413,18 @@ func (u *urlTag) Get(key string) sobek.Value {
 	}
 	return nil
 }
+
+// Set assigns a property (sobek.DynamicObject).
 func (u *urlTag) Set(string, sobek.Value) bool { return false }
-func (u *urlTag) Has(key string) bool          { return key == "url" || key == "name" }
-func (u *urlTag) Delete(string) bool           { return false }
-func (u *urlTag) Keys() []string               { return []string{"url", "name"} }
+
+// Has reports whether a property exists (sobek.DynamicObject).
+func (u *urlTag) Has(key string) bool { return key == "url" || key == "name" }
+
+// Delete removes a property (sobek.DynamicObject).
+func (u *urlTag) Delete(string) bool { return false }
+
+// Keys lists the properties (sobek.DynamicObject).
+func (u *urlTag) Keys() []string { return []string{"url", "name"} }
 
 // urlTemplate implements http.url`...${x}...`.
 func (mi *ModuleInstance) urlTemplate(call sobek.FunctionCall) sobek.Value {

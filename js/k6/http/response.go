@@ -40,6 +40,7 @@ func (mi *ModuleInstance) newResponse(r *Response, rt ResponseType) sobek.Value 
 	return obj
 }
 
+// Get returns a property (sobek.DynamicObject).
 func (jr *jsResponse) Get(key string) sobek.Value {
 	if v, ok := jr.set[key]; ok {
 		return v
@@ -103,6 +104,7 @@ func (jr *jsResponse) Get(key string) sobek.Value {
 	return nil
 }
 
+// Set assigns a property (sobek.DynamicObject).
 func (jr *jsResponse) Set(key string, val sobek.Value) bool {
 	if jr.set == nil {
 		jr.set = make(map[string]sobek.Value)
@@ -112,6 +114,7 @@ func (jr *jsResponse) Set(key string, val sobek.Value) bool {
 	return true
 }
 
+// Has reports whether a property exists (sobek.DynamicObject).
 func (jr *jsResponse) Has(key string) bool {
 	if _, ok := jr.set[key]; ok {
 		return true
@@ -127,6 +130,7 @@ func (jr *jsResponse) Has(key string) bool {
 	return false
 }
 
+// Delete removes a property (sobek.DynamicObject).
 func (jr *jsResponse) Delete(key string) bool {
 	delete(jr.set, key)
 	if jr.deleted == nil {
@@ -136,6 +140,7 @@ func (jr *jsResponse) Delete(key string) bool {
 	return true
 }
 
+// Keys lists the properties (sobek.DynamicObject).
 func (jr *jsResponse) Keys() []string {
 	keys := make([]string, 0, len(responseKeys)+len(jr.set))
 	for _, k := range responseKeys {

@@ -250,6 +250,7 @@ type countingConn struct {
 	t *Transport
 }
 
+// Read reads from the connection, counting the bytes into its Transport.
 func (c *countingConn) Read(p []byte) (int, error) {
 	n, err := c.Conn.Read(p)
 	if n > 0 {
@@ -258,6 +259,7 @@ func (c *countingConn) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// Write writes to the connection, counting the bytes into its Transport.
 func (c *countingConn) Write(p []byte) (int, error) {
 	n, err := c.Conn.Write(p)
 	if n > 0 {
