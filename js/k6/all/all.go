@@ -10,4 +10,6 @@ import (
 	_ "github.com/stampede-load/stampede/js/k6/metrics"   // k6/metrics
 	_ "github.com/stampede-load/stampede/js/k6/timers"    // k6/timers
 	_ "github.com/stampede-load/stampede/js/x/stripe"     // k6/x/stripe
+	_ "github.com/stampede-load/stampede/prom/promjs"     // k6/x/prom
+	_ "github.com/stampede-load/stampede/queue/queuejs"   // k6/x/queue
 )

@@ -1,0 +1,376 @@
+package queuejs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/grafana/sobek"
+
+	"github.com/stampede-load/stampede/config"
+	khttp "github.com/stampede-load/stampede/js/k6/http"
+	"github.com/stampede-load/stampede/js/modules"
+	"github.com/stampede-load/stampede/metrics"
+	"github.com/stampede-load/stampede/queue"
+)
+
+func init() { modules.Register("k6/x/queue", New()) }
+
+// RootModule is the k6/x/queue module.
+type RootModule struct{}
+
+// New returns the k6/x/queue module.
+func New() *RootModule { return &RootModule{} }
+
+// ModuleInstance is one VU's k6/x/queue. Its methods run on the VU's goroutine.
+type ModuleInstance struct {
+	vu     modules.VU
+	rt     *sobek.Runtime
+	m      *queue.Metrics
+	regErr error
+	named  map[string]any
+	def    *sobek.Object
+}
+
+var (
+	_ modules.Module   = (*RootModule)(nil)
+	_ modules.Instance = (*ModuleInstance)(nil)
+	_ queue.Doer       = vuDoer{}
+	_ queue.Sink       = vuSink{}
+)
+
+// NewModuleInstance registers the queue metrics and builds the VU's exports.
+func (*RootModule) NewModuleInstance(vu modules.VU) modules.Instance {
+	mi := &ModuleInstance{vu: vu, rt: vu.Runtime()}
+	if env := vu.InitEnv(); env != nil && env.Registry != nil {
+		mi.m, mi.regErr = queue.RegisterMetrics(env.Registry)
+	} else if st := vu.State(); st != nil && st.Registry != nil {
+		mi.m, mi.regErr = queue.RegisterMetrics(st.Registry)
+	}
+	rt := mi.rt
+	paths := rt.NewObject()
+	for _, p := range pathNames(queue.DefaultPaths) {
+		_ = paths.Set(p.name, p.value)
+	}
+	mi.named = map[string]any{
+		"Client":         rt.ToValue(mi.newClient),
+		"DEFAULT_REGION": queue.DefaultRegion,
+		"DEFAULT_MODE":   queue.DefaultMode,
+		"DEFAULT_PATHS":  paths,
+	}
+	mi.def = rt.NewObject()
+	for _, k := range []string{"Client", "DEFAULT_REGION", "DEFAULT_MODE", "DEFAULT_PATHS"} {
+		_ = mi.def.Set(k, mi.named[k])
+	}
+	return mi
+}
+
+// Exports returns Client and the defaults, named and as the default export.
+func (mi *ModuleInstance) Exports() modules.Exports {
+	return modules.Exports{Default: mi.def, Named: mi.named}
+}
+
+type pathName struct{ name, value string }
+
+func pathNames(p queue.Paths) []pathName {
+	return []pathName{
+		{"anonymous", p.Anonymous}, {"me", p.Me}, {"join", p.Join}, {"leave", p.Leave}, {"status", p.Status},
+	}
+}
+
+// vuDoer sends requests through k6/http's Go API for the VU.
+type vuDoer struct{ vu modules.VU }
+
+// Do sends req as k6/http would, recording its http_req_* samples.
+func (d vuDoer) Do(ctx context.Context, req *queue.Request) (*queue.Response, error) {
+	c, err := khttp.ClientFor(d.vu)
+	if err != nil {
+		return nil, err
+	}
+	res, err := c.Do(ctx, &khttp.Request{
+		Method:       req.Method,
+		URL:          req.URL,
+		Name:         req.Name,
+		Header:       req.Header,
+		Body:         req.Body,
+		Tags:         req.Tags,
+		Timeout:      req.Timeout,
+		ResponseType: khttp.ResponseText, // the client needs the body even with discardResponseBodies
+	})
+	if res == nil {
+		return nil, err
+	}
+	// With the throw option a network failure is also an error; the queue
+	// client treats it as data (status 0) either way.
+	return &queue.Response{Status: res.Status, Header: res.Header, Body: res.Body, Error: res.Error}, nil
+}
+
+// vuSink puts samples in the running VU's buffer (nowhere during init).
+type vuSink struct{ vu modules.VU }
+
+func (s vuSink) Tags() *metrics.TagSet {
+	if st := s.vu.State(); st != nil && st.Tags != nil {
+		return st.Tags.Tags()
+	}
+	return nil
+}
+
+func (s vuSink) Add(samples ...metrics.Sample) {
+	if st := s.vu.State(); st != nil && st.Samples != nil {
+		st.Samples.Add(samples...)
+	}
+}
+
+func isNullish(v sobek.Value) bool { return v == nil || sobek.IsUndefined(v) || sobek.IsNull(v) }
+
+// duration parses a k6 duration: a string ("250ms", "1m30s", bare seconds)
+// or a number of milliseconds.
+func duration(v sobek.Value) (time.Duration, error) {
+	switch x := v.Export().(type) {
+	case int64:
+		if x < 0 {
+			return 0, fmt.Errorf("%d must not be negative", x)
+		}
+		return time.Duration(x) * time.Millisecond, nil
+	case float64:
+		if math.IsNaN(x) || math.IsInf(x, 0) || x < 0 {
+			return 0, fmt.Errorf("%v is not a duration; want a non-negative number of milliseconds or a string such as \"250ms\"", x)
+		}
+		return time.Duration(x * float64(time.Millisecond)), nil
+	case string:
+		d, err := config.ParseDuration(x)
+		if err != nil {
+			return 0, err
+		}
+		if d < 0 {
+			return 0, fmt.Errorf("%q must not be negative", x)
+		}
+		return d, nil
+	default:
+		return 0, fmt.Errorf("%s is not a duration; use a string such as \"30s\" or a number of milliseconds", v.String())
+	}
+}
+
+// client is the JS Client's Go side.
+type client struct {
+	mi *ModuleInstance
+	c  *queue.Client
+}
+
+// newClient implements `new Client({baseUrl, region?, mode?, paths?, timeout?})`.
+func (mi *ModuleInstance) newClient(call sobek.ConstructorCall) *sobek.Object {
+	rt := mi.rt
+	if mi.regErr != nil {
+		panic(rt.NewGoError(mi.regErr))
+	}
+	cfg, err := mi.parseConfig(call.Argument(0))
+	if err != nil {
+		panic(rt.NewGoError(err))
+	}
+	cfg.Doer = vuDoer{vu: mi.vu}
+	if mi.m != nil {
+		cfg.Metrics, cfg.Sink = mi.m, vuSink{vu: mi.vu}
+	}
+	qc, err := queue.New(cfg)
+	if err != nil {
+		panic(rt.NewGoError(configError(err, nil)))
+	}
+	c := &client{mi: mi, c: qc}
+	this := call.This
+	for name, fn := range map[string]any{
+		"anonymousUser": c.anonymousUser,
+		"join":          c.join,
+		"leave":         c.leave,
+		"status":        c.status,
+		"waitForMatch":  c.waitForMatch,
+		"balance":       c.balance,
+	} {
+		_ = this.DefineDataProperty(name, rt.ToValue(fn), sobek.FLAG_FALSE, sobek.FLAG_TRUE, sobek.FLAG_FALSE)
+	}
+	for _, p := range [][2]string{{"baseUrl", qc.BaseURL()}, {"region", qc.Region()}, {"mode", qc.Mode()}} {
+		_ = this.DefineDataProperty(p[0], rt.ToValue(p[1]), sobek.FLAG_FALSE, sobek.FLAG_TRUE, sobek.FLAG_TRUE)
+	}
+	return this
+}
+
+// configError joins the validation errors (and extra problems) into one line.
+func configError(err error, extra []string) error {
+	var parts []string
+	if err != nil {
+		errs := []error{err}
+		if j, ok := err.(interface{ Unwrap() []error }); ok {
+			errs = j.Unwrap()
+		}
+		for _, e := range errs {
+			parts = append(parts, strings.TrimPrefix(e.Error(), queue.ErrInvalidConfig.Error()+": "))
+		}
+	}
+	parts = append(parts, extra...)
+	return errors.New("queue: invalid client config: " + strings.Join(parts, "; "))
+}
+
+func (mi *ModuleInstance) parseConfig(v sobek.Value) (queue.Config, error) {
+	var cfg queue.Config
+	if isNullish(v) {
+		return cfg, configError(cfg.Validate(), nil)
+	}
+	obj, ok := v.(*sobek.Object)
+	if !ok {
+		panic(mi.rt.NewTypeError("queue: new Client(config): config must be an object such as {baseUrl: 'https://staging.example.com'}"))
+	}
+	var problems []string
+	for _, k := range obj.Keys() {
+		switch k {
+		case "baseUrl", "region", "mode", "paths", "timeout":
+		default:
+			problems = append(problems, fmt.Sprintf("option %q is unknown; known options: baseUrl, region, mode, paths, timeout", k))
+		}
+	}
+	str := func(name string) string {
+		if x := obj.Get(name); !isNullish(x) {
+			return x.String()
+		}
+		return ""
+	}
+	cfg.BaseURL, cfg.Region, cfg.Mode = str("baseUrl"), str("region"), str("mode")
+	if t := obj.Get("timeout"); !isNullish(t) {
+		d, err := duration(t)
+		if err != nil {
+			problems = append(problems, "timeout: "+err.Error())
+		} else if d == 0 {
+			problems = append(problems, "timeout must be positive")
+		} else {
+			cfg.Timeout = d
+		}
+	}
+	if p := obj.Get("paths"); !isNullish(p) {
+		po, ok := p.(*sobek.Object)
+		if !ok || po.ClassName() == "Array" {
+			problems = append(problems, "paths must be an object such as {join: '/queue/join'}")
+		} else {
+			dst := map[string]*string{
+				"anonymous": &cfg.Paths.Anonymous, "me": &cfg.Paths.Me, "join": &cfg.Paths.Join,
+				"leave": &cfg.Paths.Leave, "status": &cfg.Paths.Status,
+			}
+			for _, k := range po.Keys() {
+				d, ok := dst[k]
+				if !ok {
+					problems = append(problems, fmt.Sprintf("paths.%s is unknown; known paths: anonymous, me, join, leave, status", k))
+					continue
+				}
+				*d = po.Get(k).String()
+				if *d == "" {
+					problems = append(problems, fmt.Sprintf("paths.%s must not be empty", k))
+				}
+			}
+		}
+	}
+	if err := cfg.Validate(); err != nil || len(problems) > 0 {
+		return cfg, configError(err, problems)
+	}
+	return cfg, nil
+}
+
+// user reads the {userId, token} object anonymousUser() returned.
+func (c *client) user(v sobek.Value, method string) queue.User {
+	if o, ok := v.(*sobek.Object); ok {
+		tok, id := o.Get("token"), o.Get("userId")
+		if !isNullish(tok) && tok.String() != "" {
+			u := queue.User{Token: queue.Token(tok.String())}
+			if !isNullish(id) {
+				u.UserID = id.String()
+			}
+			return u
+		}
+	}
+	panic(c.mi.rt.NewTypeError(fmt.Sprintf("queue: %s(user): user must be the object anonymousUser() returned ({userId, token})", method)))
+}
+
+func (c *client) ctx() context.Context { return c.mi.vu.Context() }
+
+// result turns an operation's outcome into {ok: true, ...} or {ok: false,
+// status, error, message?}; other errors are thrown.
+func (c *client) result(res queue.Result, err error) sobek.Value {
+	rt := c.mi.rt
+	o := rt.NewObject()
+	if err != nil {
+		var oe *queue.OpError
+		if !errors.As(err, &oe) {
+			panic(rt.NewGoError(err))
+		}
+		_ = o.Set("ok", false)
+		_ = o.Set("status", oe.Status)
+		_ = o.Set("error", oe.Code)
+		if oe.Message != "" {
+			_ = o.Set("message", oe.Message)
+		}
+		return o
+	}
+	_ = o.Set("ok", true)
+	for _, k := range res.Body.Keys {
+		if k == "ok" {
+			continue
+		}
+		_ = o.Set(k, res.Body.Values[k])
+	}
+	return o
+}
+
+func (c *client) anonymousUser() sobek.Value {
+	u, _, err := c.c.AnonymousUser(c.ctx())
+	if err != nil {
+		return c.result(queue.Result{}, err)
+	}
+	o := c.mi.rt.NewObject()
+	_ = o.Set("ok", true)
+	_ = o.Set("userId", u.UserID)
+	_ = o.Set("token", u.Token.Reveal())
+	return o
+}
+
+func (c *client) join(user, opts sobek.Value) sobek.Value {
+	u := c.user(user, "join")
+	var jo queue.JoinOptions
+	if o, ok := opts.(*sobek.Object); ok {
+		if s := o.Get("sessionSeconds"); !isNullish(s) {
+			f := s.ToFloat()
+			if f != math.Trunc(f) || math.IsInf(f, 0) || math.IsNaN(f) {
+				panic(c.mi.rt.NewTypeError(fmt.Sprintf("queue: join: sessionSeconds %s must be a whole number of seconds (1..3600)", s.String())))
+			}
+			jo.SessionSeconds = int(f)
+		}
+	}
+	return c.result(c.c.Join(c.ctx(), u, jo))
+}
+
+func (c *client) leave(user sobek.Value) sobek.Value {
+	return c.result(c.c.Leave(c.ctx(), c.user(user, "leave")))
+}
+
+func (c *client) status(user sobek.Value) sobek.Value {
+	return c.result(c.c.Status(c.ctx(), c.user(user, "status")))
+}
+
+func (c *client) balance(user sobek.Value) sobek.Value {
+	return c.result(c.c.Balance(c.ctx(), c.user(user, "balance")))
+}
+
+func (c *client) waitForMatch(user, opts sobek.Value) sobek.Value {
+	u := c.user(user, "waitForMatch")
+	var wo queue.WaitOptions
+	if o, ok := opts.(*sobek.Object); ok {
+		for name, dst := range map[string]*time.Duration{"timeout": &wo.Timeout, "pollInterval": &wo.PollInterval} {
+			if v := o.Get(name); !isNullish(v) {
+				d, err := duration(v)
+				if err != nil {
+					panic(c.mi.rt.NewTypeError(fmt.Sprintf("queue: waitForMatch %s: %v", name, err)))
+				}
+				*dst = d
+			}
+		}
+	}
+	return c.result(c.c.WaitForMatch(c.ctx(), u, wo))
+}
