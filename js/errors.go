@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/grafana/sobek"
@@ -73,5 +74,16 @@ func scriptError(err error) error {
 	default:
 		text = err.Error()
 	}
-	return &ScriptException{Text: text, err: err}
+	return &ScriptException{Text: cleanStack(text), err: err}
+}
+
+// goFrame matches stack frames of Go functions, which sobek names by their
+// Go symbol ("github.com/x/y.(*T).m-fm"); k6 shows them as "native".
+var goFrame = regexp.MustCompile(`(?m)^(\s*at )\S*[/.]\S* \(native\)$`)
+
+func cleanStack(text string) string {
+	if !strings.Contains(text, "(native)") {
+		return text
+	}
+	return goFrame.ReplaceAllString(text, "${1}native")
 }

@@ -48,7 +48,7 @@ func (c *collector) of(name string) []metrics.Sample {
 
 // fakeTest records exec.test calls.
 type fakeTest struct {
-	mu             sync.Mutex
+	mu            sync.Mutex
 	aborts, fails []string
 }
 

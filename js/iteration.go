@@ -145,6 +145,11 @@ func (a *activeVU) run() error {
 		err = rejection(promise.Result())
 	}
 	err = scriptError(err)
+	if cerr := a.ctx.Err(); cerr != nil && !errors.Is(err, engine.ErrScriptAborted) && !errors.Is(err, ErrInterrupted) {
+		// The activation ended while the iteration was outside JavaScript
+		// (sleep, a dropped timer, a cancelled request): it was cut short too.
+		err = fmt.Errorf("%w: %w", ErrInterrupted, context.Cause(a.ctx))
+	}
 	interrupted := errors.Is(err, ErrInterrupted) || errors.Is(err, engine.ErrScriptAborted)
 
 	if minDur := st.Options.MinIterationDuration; minDur != nil && !interrupted {

@@ -101,8 +101,8 @@ function splitName(key) {
   return [key.slice(0, i), key.slice(i + 1, key.length - 1)];
 }
 
-// Renders metric lines (parents followed by their sub-metrics) with shared column widths.
-function renderMetrics(keys, data, indent) {
+// Returns the rows (parents followed by their sub-metrics) of one section.
+function metricRows(keys, data) {
   const rows = [];
   const byParent = new Map();
   for (const key of keys) {
@@ -111,34 +111,41 @@ function renderMetrics(keys, data, indent) {
     if (tags) byParent.get(parent).push(key);
   }
   for (const parent of [...byParent.keys()].sort()) {
-    if (data.metrics[parent]) rows.push([parent, data.metrics[parent], false]);
-    for (const sub of byParent.get(parent).sort()) {
-      const [, tags] = splitName(sub);
-      rows.push(["{ " + tags + " }", data.metrics[sub], true]);
+    if (data.metrics[parent]) rows.push({ name: parent, sub: false, cols: metricColumns(data.metrics[parent], data) });
+    for (const key of byParent.get(parent).sort()) {
+      rows.push({ name: "{ " + splitName(key)[1] + " }", sub: true, cols: metricColumns(data.metrics[key], data) });
     }
   }
-  const cols = rows.map(([, m]) => metricColumns(m, data));
-  const firstWidth = Math.max(0, ...cols.map(([first]) => first.length));
-  const restWidth = [];
-  for (const [first, rest] of cols) {
-    if (first === "") continue;
-    rest.forEach((r, i) => (restWidth[i] = Math.max(restWidth[i] || 0, r.length)));
+  return rows;
+}
+
+// Column widths shared by every section: the first value column and the
+// columns after it (trend lines do not count, they are not aligned).
+function columnWidths(rows) {
+  let first = 0;
+  const rest = [];
+  for (const { cols } of rows) {
+    const [f, r] = cols;
+    if (f === "") continue;
+    first = Math.max(first, f.length);
+    r.forEach((x, i) => (rest[i] = Math.max(rest[i] || 0, x.length)));
   }
-  return rows.map(([name, m], i) => {
-    const sub = rows[i][2];
-    const [first, rest] = cols[i];
-    const label = sub ? "  " + padDots(name, NAME_WIDTH - 2) : padDots(name, NAME_WIDTH);
-    let line = indent + label + ": ";
-    if (first === "") {
-      line += rest.join(" ");
-    } else {
-      line += padRight(first, firstWidth);
-      if (rest.length) {
-        line += " " + rest.map((r, j) => (j < rest.length - 1 ? padRight(r, restWidth[j]) : r)).join(" ");
-      }
+  return { first, rest };
+}
+
+function renderRow(row, widths, indent) {
+  const [first, rest] = row.cols;
+  const label = row.sub ? "  " + padDots(row.name, NAME_WIDTH - 2) : padDots(row.name, NAME_WIDTH);
+  let line = indent + label + ": ";
+  if (first === "") {
+    line += rest.join(" ");
+  } else {
+    line += padRight(first, widths.first);
+    if (rest.length) {
+      line += " " + rest.map((r, j) => (j < rest.length - 1 ? padRight(r, widths.rest[j]) : r)).join(" ");
     }
-    return line.replace(/\s+$/, "");
-  });
+  }
+  return line.replace(/\s+$/, "");
 }
 
 function allChecks(group, out) {
@@ -234,10 +241,11 @@ export function textSummary(data, options = {}) {
     sections.push([title, ks]);
   }
   sections.push(["CUSTOM", [...remaining]]);
-  for (const [title, ks] of sections) {
-    if (!ks.length) continue;
+  const rendered = sections.filter(([, ks]) => ks.length).map(([title, ks]) => [title, metricRows(ks, data)]);
+  const widths = columnWidths(rendered.flatMap(([, rows]) => rows));
+  for (const [title, rows] of rendered) {
     lines.push(ind + title);
-    lines.push(...renderMetrics(ks, data, ind));
+    for (const row of rows) lines.push(renderRow(row, widths, ind));
     lines.push("");
   }
   return lines.join("\n") + "\n";

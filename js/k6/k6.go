@@ -45,14 +45,10 @@ func (k *K6) Exports() modules.Exports {
 	}}
 }
 
-// ErrInitContext is wrapped by the errors of functions that cannot run in
-// the init context.
-var ErrInitContext = errors.New("not supported in the init context")
-
 func (k *K6) state(fn string) *modules.State {
 	st := k.vu.State()
 	if st == nil {
-		panic(k.vu.Runtime().NewGoError(fmt.Errorf("using %s() in the init context is not supported: call it in the default function, setup() or teardown(): %w", fn, ErrInitContext)))
+		panic(k.vu.Runtime().NewGoError(fmt.Errorf("using %s() in the init context is not supported: call it in the default function, setup() or teardown()", fn)))
 	}
 	return st
 }
