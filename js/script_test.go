@@ -45,10 +45,10 @@ func TestScripts(t *testing.T) {
 		{
 			name: "relative imports resolve against the importing file",
 			files: map[string]string{
-				"script.js":       `import { value } from "./lib/util.js"; export default function () { if (value !== "nested:7") throw new Error(value) }`,
-				"lib/util.js":     `import data from "../data.json"; import { prefix } from "./sub/prefix.ts"; export const value = prefix + data.n;`,
+				"script.js":         `import { value } from "./lib/util.js"; export default function () { if (value !== "nested:7") throw new Error(value) }`,
+				"lib/util.js":       `import data from "../data.json"; import { prefix } from "./sub/prefix.ts"; export const value = prefix + data.n;`,
 				"lib/sub/prefix.ts": `export const prefix: string = "nested:";`,
-				"data.json":       `{"n": 7}`,
+				"data.json":         `{"n": 7}`,
 			},
 		},
 		{
@@ -61,7 +61,7 @@ func TestScripts(t *testing.T) {
 		{
 			name: "modules are evaluated once per VU",
 			files: map[string]string{
-				"script.js": `import "./counter.js"; import "./counter.js"; import { n } from "./counter.js"; export default function () { if (globalThis.loads !== 1) throw new Error("loads " + globalThis.loads) }`,
+				"script.js":  `import "./counter.js"; import "./counter.js"; import { n } from "./counter.js"; export default function () { if (globalThis.loads !== 1) throw new Error("loads " + globalThis.loads) }`,
 				"counter.js": `globalThis.loads = (globalThis.loads || 0) + 1; export const n = 1;`,
 			},
 		},
@@ -113,15 +113,15 @@ func TestScripts(t *testing.T) {
 		{
 			name: "open text and binary, relative to the importing file",
 			files: map[string]string{
-				"script.js":  `import { fromLib } from "./lib/l.js"; const txt = open("data.txt"); const bin = open("./data.txt", "b");
+				"script.js": `import { fromLib } from "./lib/l.js"; const txt = open("data.txt"); const bin = open("./data.txt", "b");
 					export default function () {
 						if (txt !== "héllo") throw new Error("text " + txt);
 						if (!(bin instanceof ArrayBuffer) || bin.byteLength !== 6) throw new Error("binary");
 						if (fromLib !== "lib data") throw new Error("lib " + fromLib);
 					}`,
-				"data.txt":   "héllo",
-				"lib/l.js":   `export const fromLib = open("./d.txt");`,
-				"lib/d.txt":  "lib data",
+				"data.txt":  "héllo",
+				"lib/l.js":  `export const fromLib = open("./d.txt");`,
+				"lib/d.txt": "lib data",
 			},
 		},
 		{
@@ -231,8 +231,8 @@ func TestScripts(t *testing.T) {
 			wantErr: "using check() in the init context is not supported",
 		},
 		{
-			name: "check rethrows",
-			files: map[string]string{"script.js": `import { check } from "k6"; export default function () { check(1, { a: () => { throw new Error("in check") } }) }`},
+			name:    "check rethrows",
+			files:   map[string]string{"script.js": `import { check } from "k6"; export default function () { check(1, { a: () => { throw new Error("in check") } }) }`},
 			wantErr: "in check",
 		},
 		{
@@ -276,8 +276,8 @@ func TestScripts(t *testing.T) {
 				}`},
 		},
 		{
-			name: "exec in init",
-			files: map[string]string{"script.js": `import exec from "k6/execution"; exec.vu.idInInstance; export default function () {}`},
+			name:    "exec in init",
+			files:   map[string]string{"script.js": `import exec from "k6/execution"; exec.vu.idInInstance; export default function () {}`},
 			wantErr: "getting VU information in the init context is not supported",
 		},
 		{
