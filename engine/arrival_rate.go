@@ -189,9 +189,7 @@ func (s *arrivalRate) progress() ScenarioProgress {
 	p.Fraction = s.timeProgress(s.duration)
 	p.Iterations = s.completed.Load() + s.interrupted.Load()
 	p.Total = s.duration
-	if p.Started && !p.Finished {
-		p.Rate = s.sched.rate(p.Elapsed) * s.segLength
-	}
+	p.Rate = s.sched.rate(min(p.Elapsed, s.duration)) * s.segLength
 	p.Detail = fmt.Sprintf("%.2f iters/s", p.Rate)
 	return p
 }

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"runtime"
@@ -104,6 +105,18 @@ type Engine struct {
 
 	failMu     sync.Mutex
 	failReason []string
+
+	setupData atomic.Pointer[json.RawMessage]
+}
+
+// SetupData returns what setup() returned, as JSON (nil before setup, with
+// --no-setup, or when setup returned nothing). The summary passes it to
+// handleSummary as setup_data.
+func (e *Engine) SetupData() json.RawMessage {
+	if p := e.setupData.Load(); p != nil {
+		return *p
+	}
+	return nil
 }
 
 // New validates what the configuration alone cannot (exec functions exist),
@@ -381,7 +394,10 @@ func (e *Engine) setup(ctx context.Context) error {
 		timeout = e.opts.SetupTimeout.D()
 	}
 	err := e.callWithTimeout(ctx, timeout, func(ctx context.Context) error {
-		_, err := e.runner.Setup(ctx, e.ingester)
+		data, err := e.runner.Setup(ctx, e.ingester)
+		if err == nil && data != nil {
+			e.setupData.Store(&data)
+		}
 		return err
 	})
 	switch {
@@ -463,7 +479,7 @@ func (e *Engine) runScenarios(ctx context.Context) {
 		go func(ex executor) {
 			defer wg.Done()
 			b := ex.base()
-			defer b.finished.Store(true)
+			defer b.finish()
 			defer func() {
 				if p := recover(); p != nil {
 					e.goPanic(p, debug.Stack())

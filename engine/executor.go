@@ -43,6 +43,7 @@ type scenarioBase struct {
 	droppedTags *metrics.TagSet
 
 	startedAt   atomic.Int64 // unix nanoseconds when the scenario started; 0 before
+	endedAt     atomic.Int64 // unix nanoseconds when it ended; 0 before
 	finished    atomic.Bool
 	activeVUs   atomic.Int64
 	iterStarted atomic.Int64 // iterations started in this instance (iterationInInstance source)
@@ -70,13 +71,24 @@ func (b *scenarioBase) start() time.Time {
 	return now
 }
 
-// elapsed is the time since the scenario started (0 before).
+// elapsed is the time since the scenario started (0 before), frozen once it
+// ended.
 func (b *scenarioBase) elapsed() time.Duration {
 	s := b.startedAt.Load()
 	if s == 0 {
 		return 0
 	}
-	return time.Duration(time.Now().UnixNano() - s)
+	end := b.endedAt.Load()
+	if end == 0 {
+		end = time.Now().UnixNano()
+	}
+	return time.Duration(end - s)
+}
+
+// finish marks the scenario as ended.
+func (b *scenarioBase) finish() {
+	b.endedAt.Store(time.Now().UnixNano())
+	b.finished.Store(true)
 }
 
 // timeProgress is elapsed/total clamped to [0, 1] (1 once finished).
