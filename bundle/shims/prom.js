@@ -1,14 +1,21 @@
 // k6/x/prom for stock k6: Stampede's pure-JS shim of its native Prometheus
-// query module, built on k6/http and k6/metrics.
+// query module, built on k6/http and k6/metrics, with the same exports,
+// arguments, results, warnings and prom_query_errors counter.
 //
 // Prometheus being down, slow or answering errors never fails the load test:
-// every failed call logs a warning (without the bearer token), returns an
-// empty result, and adds 1 to the prom_query_errors counter. A query that
-// returns no series warns once and, for metric names Prometheus does not
-// know, suggests close names from /api/v1/label/__name__/values.
+// each failed call logs a warning (once per client configuration, operation
+// and reason; never with the bearer token), adds 1 to prom_query_errors
+// (tagged op and reason) and returns an empty result ([] or NaN). A query
+// that returns no series warns once, suggesting close metric names from
+// /api/v1/label/__name__/values.
+//
+// Differences from the native module, forced by stock k6: requests go
+// through k6/http, so they appear in http_reqs and http_req_duration (tagged
+// name "prometheus <op>"; never counted in http_req_failed), and they cannot
+// be sent from the init context.
 import { request, batch, expectedStatuses } from 'k6/http';
 import { Counter } from 'k6/metrics';
-import { durationMs, isObject } from './_common.js';
+import { durationMs, formatDuration, isObject, nullish } from './_common.js';
 
 export const DEFAULT_TIMEOUT = '10s';
 
@@ -20,13 +27,14 @@ export const DEFAULT_SNAPSHOT_QUERIES = [
   'pg_stat_database_blks_read',
 ];
 
-const queryErrors = new Counter('prom_query_errors');
+const QUERY_ERRORS = 'prom_query_errors';
+const queryErrors = new Counter(QUERY_ERRORS);
 
 // Requests to Prometheus are the test's instruments, not the system under
-// test: no status (not even a failed connection) counts in http_req_failed.
+// test: no answer (not even a failed connection) counts in http_req_failed.
 const ALWAYS_EXPECTED = expectedStatuses(0, { min: 100, max: 599 });
 
-// ---- "did you mean" -------------------------------------------------------
+// ---- "did you mean" (the native module's algorithm) ------------------------
 
 const KEYWORDS = new Set([
   'sum', 'min', 'max', 'avg', 'group', 'stddev', 'stdvar', 'count', 'count_values', 'bottomk', 'topk',
@@ -53,8 +61,12 @@ function skipString(q, i) {
   return i;
 }
 
-/** The metric names a PromQL expression selects (a lexical scan, like the native module's). */
+/**
+ * The metric names a PromQL expression selects, in order of appearance:
+ * bare selectors and {__name__="x"} matchers (a lexical scan).
+ */
 export function metricNamesInQuery(q) {
+  q = String(q);
   const out = [];
   const seen = new Set();
   const add = (n) => {
@@ -110,12 +122,8 @@ export function metricNamesInQuery(q) {
       const lower = word.toLowerCase();
       if (GROUPING.has(lower) && q[next] === '(') {
         i = closing(next, '(', ')');
-      } else if (KEYWORDS.has(lower)) {
-        // a keyword
-      } else if (q[next] === '(') {
-        // a function call
-      } else {
-        add(word);
+      } else if (!KEYWORDS.has(lower) && q[next] !== '(') {
+        add(word); // not a keyword, not a function call
       }
     } else {
       i++;
@@ -151,23 +159,61 @@ function jaccard(a, b) {
   return inter / (a.size + b.size - inter);
 }
 
-/** Up to n names of known close to name, best first (same scoring as the native module). */
+/**
+ * Up to n (default 3) names of known close to name, best first: the larger
+ * of word overlap and edit-distance similarity, at least 0.6.
+ */
 export function suggestMetricNames(name, known, n) {
+  name = String(name);
+  const limit = nullish(n) ? 3 : Math.trunc(Number(n));
   const words = tokenSet(name);
   const cands = [];
-  for (const k of known) {
-    if (k === name) continue;
-    const d = levenshtein(name, k);
-    let score = 1 - d / Math.max(name.length, k.length);
-    const j = jaccard(words, tokenSet(k));
+  for (const k of known || []) {
+    const s = String(k);
+    if (s === name) continue;
+    const d = levenshtein(name, s);
+    let score = 1 - d / Math.max(name.length, s.length);
+    const j = jaccard(words, tokenSet(s));
     if (j > score) score = j;
-    if (score >= 0.6) cands.push({ name: k, score, dist: d });
+    if (score >= 0.6) cands.push({ name: s, score, dist: d });
   }
   cands.sort((a, b) => b.score - a.score || a.dist - b.dist || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  return cands.slice(0, n).map((c) => c.name);
+  return cands.slice(0, Math.max(limit, 0)).map((c) => c.name);
 }
 
-// ---- the client -----------------------------------------------------------
+// ---- errors ----------------------------------------------------------------
+
+// A failed call; reason is one of timeout, unreachable, server_error,
+// client_error, bad_query, bad_response, not_scalar.
+class QueryError extends Error {
+  constructor(client, op, query, reason, status, cause) {
+    const what = op === 'label_values' ? 'listing metric names' : `${op} ${JSON.stringify(String(query))}`;
+    let detail = reason;
+    if (reason === 'timeout') detail = `timeout after ${formatDuration(client.timeout)}`;
+    else if (reason === 'client_error' && (status === 401 || status === 403)) detail = `${reason}, HTTP ${status}: check bearerToken and headers`;
+    else if (reason === 'client_error' && status) detail = `${reason}, HTTP ${status}: check the url`;
+    else if (reason === 'server_error' && status) detail = `${reason}, HTTP ${status}`;
+    super(`prom: ${what} against ${client.shownURL} failed (${detail}): ${client.scrub(cause)}`);
+    this.op = op;
+    this.reason = reason;
+    this.status = status;
+  }
+}
+
+// Prometheus's errorType values -> reasons (as the native client classifies them).
+const ERROR_TYPES = {
+  bad_data: 'bad_query',
+  timeout: 'timeout',
+  canceled: 'canceled',
+  client_error: 'client_error',
+  not_found: 'client_error',
+  server_error: 'server_error',
+  execution: 'server_error',
+  internal: 'server_error',
+  unavailable: 'server_error',
+};
+
+// ---- the client --------------------------------------------------------------
 
 function redactURL(raw) {
   return String(raw).replace(/^(\w+:\/\/)([^/@]*)@/, (all, scheme, userinfo) => {
@@ -176,32 +222,28 @@ function redactURL(raw) {
   });
 }
 
-/** A failed call: the reason is a low-cardinality tag of prom_query_errors. */
-class QueryError extends Error {
-  constructor(op, query, reason, status, detail) {
-    super(`${op === 'label_values' ? 'listing metric names' : `${op} ${JSON.stringify(query)}`} failed (${reason}${status ? `, HTTP ${status}` : ''}): ${detail}`);
-    this.op = op;
-    this.reason = reason;
-    this.status = status;
-  }
+function describe(v) {
+  return typeof v === 'string' ? JSON.stringify(v) : String(v);
 }
 
+// seconds reads a time argument: a Date, Unix seconds (number or numeric
+// string) or a date string Date.parse understands.
 function seconds(v, what) {
   if (v instanceof Date) return v.getTime() / 1000;
   if (typeof v === 'number' && Number.isFinite(v)) return v;
-  if (typeof v === 'string' && v.trim() !== '') {
-    if (/^\d+(\.\d+)?$/.test(v.trim())) return Number(v);
-    const t = Date.parse(v);
+  if (typeof v === 'string') {
+    const s = v.trim();
+    if (s !== '' && Number.isFinite(Number(s))) return Number(s);
+    const t = Date.parse(s);
     if (!Number.isNaN(t)) return t / 1000;
   }
-  throw new TypeError(`prom: ${what} ${JSON.stringify(v)} is not a time; want a Date, Unix seconds or an RFC 3339 string`);
+  throw new TypeError(`prom: ${what} ${describe(v)} is not a time; want a Date, Unix seconds or an RFC 3339 string`);
 }
 
 function labelsKey(m) {
-  return Object.keys(m)
-    .sort()
-    .map((k) => `${k}\u0000${m[k]}`)
-    .join('\u0001');
+  let s = '';
+  for (const k of Object.keys(m).sort()) s += `${k}\u0000${m[k]}\u0001`;
+  return s;
 }
 
 function byLabels(a, b) {
@@ -210,273 +252,388 @@ function byLabels(a, b) {
   return ka < kb ? -1 : ka > kb ? 1 : 0;
 }
 
+function sortedLabels(m) {
+  const out = {};
+  for (const k of Object.keys(m || {}).sort()) out[k] = m[k];
+  return out;
+}
+
+// Warnings already given, per client configuration (clients of a VU with the
+// same options share them, as the native module's clients of a run do).
+const warnedByConfig = {};
+
+function parseConfig(config) {
+  if (nullish(config)) return { problems: ["url is required (Prometheus's base URL, e.g. http://127.0.0.1:9090)"] };
+  if (typeof config !== 'object' || Array.isArray(config)) {
+    throw new TypeError("prom: new Client(config): config must be an object such as {url: 'http://127.0.0.1:9090'}");
+  }
+  const validation = [];
+  const options = [];
+  for (const k of Object.keys(config)) {
+    if (!['url', 'bearerToken', 'timeout', 'headers'].includes(k)) {
+      options.push(`option ${JSON.stringify(k)} is unknown; known options: url, bearerToken, timeout, headers`);
+    }
+  }
+  const url = nullish(config.url) ? '' : String(config.url);
+  const token = nullish(config.bearerToken) ? '' : String(config.bearerToken);
+  if (url === '') {
+    validation.push("url is required (Prometheus's base URL, e.g. http://127.0.0.1:9090)");
+  } else {
+    const m = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?#]*)/.exec(url);
+    if (!m) validation.push(`url ${JSON.stringify(redactURL(url))} must use http or https`);
+    else if (!['http', 'https'].includes(m[1].toLowerCase())) validation.push(`url ${JSON.stringify(redactURL(url))} must use http or https`);
+    else if (m[2].replace(/^.*@/, '') === '') {
+      const rest = url.slice(m[0].length);
+      validation.push(`url ${JSON.stringify(redactURL(rest === '' ? `${m[1]}:` : url))} has no host`);
+    }
+  }
+  let timeout = durationMs(DEFAULT_TIMEOUT);
+  if (!nullish(config.timeout)) {
+    try {
+      timeout = durationMs(config.timeout) || timeout; // 0 means the default, as natively
+    } catch (e) {
+      options.push(`timeout: ${e.message}`);
+    }
+  }
+  const headers = {};
+  if (!nullish(config.headers)) {
+    if (typeof config.headers !== 'object' || Array.isArray(config.headers)) {
+      options.push("headers must be an object such as {'X-Scope-OrgID': 'team-a'}");
+    } else {
+      for (const k of Object.keys(config.headers)) {
+        if (k === '' || /[ \t\r\n:]/.test(k)) validation.push(`header name ${JSON.stringify(k)} is not a valid HTTP header name`);
+        if (token !== '' && k.toLowerCase() === 'authorization') validation.push('set either bearerToken or the Authorization header, not both');
+        headers[k] = String(config.headers[k]);
+      }
+    }
+  }
+  return { url, token, timeout, headers, problems: validation.concat(options) };
+}
+
 /**
- * A Prometheus client. config: {url, bearerToken?, timeout? ("10s"),
- * headers?}. Each failed call warns, returns an empty result and counts in
- * prom_query_errors.
+ * A Prometheus client: new Client({url, bearerToken?, timeout?, headers?}).
+ * timeout is a k6 duration or milliseconds (default "10s").
  */
 export class Client {
   constructor(config) {
-    const c = config || {};
-    const problems = [];
-    const url = c.url === undefined || c.url === null ? '' : String(c.url);
-    if (url === '') problems.push('url is required (Prometheus\'s base URL, e.g. http://127.0.0.1:9090)');
-    else if (!/^https?:\/\/[^/?#]+/.test(url)) problems.push(`url ${JSON.stringify(redactURL(url))} must be an http or https URL with a host`);
-    const timeout = durationMs(c.timeout, durationMs(DEFAULT_TIMEOUT), 'prom: timeout');
-    const headers = {};
-    if (isObject(c.headers)) {
-      for (const k of Object.keys(c.headers)) {
-        if (k === '' || /[\s:]/.test(k)) problems.push(`header name ${JSON.stringify(k)} is not a valid HTTP header name`);
-        if (c.bearerToken && k.toLowerCase() === 'authorization') problems.push('set either bearerToken or the Authorization header, not both');
-        headers[k] = String(c.headers[k]);
-      }
-    }
-    if (problems.length > 0) throw new Error(`prom: invalid client config: ${problems.join('; ')}`);
-    if (c.bearerToken) headers.Authorization = `Bearer ${c.bearerToken}`;
-    this._base = url.replace(/\/+$/, '');
-    this._shownURL = redactURL(this._base);
-    this._timeout = timeout;
-    this._headers = headers;
-    this._secret = c.bearerToken ? String(c.bearerToken) : '';
-    this._warned = new Set();
-  }
-
-  _scrub(s) {
-    return this._secret ? String(s).split(this._secret).join('<redacted>') : String(s);
-  }
-
-  _params(op) {
-    return {
-      headers: this._headers,
-      timeout: this._timeout,
-      tags: { name: `prometheus ${op}` },
-      responseCallback: ALWAYS_EXPECTED,
+    const cfg = parseConfig(config);
+    if (cfg.problems.length > 0) throw new Error(`prom: invalid client config: ${cfg.problems.join('; ')}`);
+    const headers = Object.assign({}, cfg.headers);
+    if (cfg.token !== '') headers.Authorization = `Bearer ${cfg.token}`;
+    const key = [cfg.url, cfg.token, cfg.timeout, JSON.stringify(sortedLabels(cfg.headers))].join('\u0000');
+    if (!warnedByConfig[key]) warnedByConfig[key] = new Set();
+    const c = {
+      base: cfg.url.replace(/\/+$/, ''),
+      shownURL: redactURL(cfg.url),
+      timeout: cfg.timeout,
+      headers,
+      token: cfg.token,
+      warned: warnedByConfig[key],
+      scrub: (s) => (cfg.token ? String(s).split(cfg.token).join('<redacted>') : String(s)),
     };
-  }
-
-  _url(path, query) {
-    const parts = [];
-    for (const k of Object.keys(query)) parts.push(`${encodeURIComponent(k)}=${encodeURIComponent(query[k])}`);
-    return `${this._base}${path}?${parts.join('&')}`;
-  }
-
-  // _decode turns a k6 response into the API's data, or throws a QueryError.
-  _decode(res, op, q) {
-    if (res.status === 0) {
-      const code = res.error_code;
-      const reason = code === 1050 || /timeout/i.test(res.error || '') ? 'timeout' : 'unreachable';
-      throw new QueryError(op, q, reason, 0, reason === 'timeout' ? `timeout after ${this._timeout}ms` : this._scrub(res.error));
+    const methods = {
+      query: (q, opts) => query(c, q, opts),
+      queryRange: (q, opts) => queryRange(c, q, opts),
+      scalar: (q) => scalar(c, q),
+      snapshot: (queries) => snapshot(c, queries),
+      diff,
+    };
+    for (const name of Object.keys(methods)) {
+      Object.defineProperty(this, name, { value: methods[name], writable: false, enumerable: false, configurable: true });
     }
-    let body = null;
-    try {
-      body = JSON.parse(res.body);
-    } catch (e) {
-      body = null;
-    }
-    if (isObject(body) && body.status === 'success') return body.data;
-    if (isObject(body) && body.status === 'error') {
-      const reason = {
-        bad_data: 'bad_query', timeout: 'timeout', canceled: 'canceled', client_error: 'client_error',
-        not_found: 'client_error', server_error: 'server_error', execution: 'server_error',
-        internal: 'server_error', unavailable: 'server_error',
-      }[body.errorType] || 'bad_response';
-      throw new QueryError(op, q, reason, res.status, this._scrub(body.error));
-    }
-    if (res.status >= 400) {
-      const reason = res.status >= 500 ? 'server_error' : 'client_error';
-      const hint = res.status === 401 || res.status === 403 ? ': check bearerToken and headers' : res.status < 500 ? ': check the url' : '';
-      throw new QueryError(op, q, reason, res.status, `Prometheus at ${this._shownURL} answered HTTP ${res.status}${hint}`);
-    }
-    throw new QueryError(op, q, 'bad_response', res.status, `the answer of ${this._shownURL} is not a Prometheus API response`);
-  }
-
-  _get(op, path, query, q) {
-    return this._decode(request('GET', this._url(path, query), null, this._params(op)), op, q);
-  }
-
-  // _fail warns (once per op and reason), counts the error and returns empty.
-  _fail(err, empty) {
-    if (!(err instanceof QueryError)) throw err;
-    queryErrors.add(1, { op: err.op, reason: err.reason });
-    const key = `${err.op}\u0000${err.reason}`;
-    if (!this._warned.has(key)) {
-      this._warned.add(key);
-      console.warn(`prom: ${this._scrub(err.message)} (Prometheus at ${this._shownURL}; further ${err.op} errors of this kind are only counted in prom_query_errors)`);
-    }
-    return empty;
-  }
-
-  _warnEmpty(q) {
-    const key = `empty\u0000${q}`;
-    if (this._warned.has(key)) return;
-    this._warned.add(key);
-    console.warn(this._emptyHint(q));
-  }
-
-  _emptyHint(q) {
-    const prefix = `prom: query ${JSON.stringify(q)} returned no series`;
-    const names = metricNamesInQuery(q);
-    if (names.length === 0) return prefix;
-    let known;
-    try {
-      known = this._get('label_values', '/api/v1/label/__name__/values', {}, '__name__');
-    } catch (e) {
-      if (!(e instanceof QueryError)) throw e;
-      return `${prefix} (metric names could not be listed to suggest alternatives: ${this._scrub(e.message)})`;
-    }
-    known = Array.isArray(known) ? known.map(String).sort() : [];
-    const knownSet = new Set(known);
-    const parts = [];
-    for (const n of names) {
-      if (knownSet.has(n)) continue;
-      const s = suggestMetricNames(n, known, 3);
-      parts.push(s.length > 0
-        ? `metric ${JSON.stringify(n)} does not exist in Prometheus at ${this._shownURL}; did you mean ${s.join(' or ')}?`
-        : `metric ${JSON.stringify(n)} does not exist in Prometheus at ${this._shownURL} and no similar name was found`);
-    }
-    if (parts.length === 0) return `${prefix}: its metrics exist, so check the label matchers and the time range`;
-    return `${prefix}: ${parts.join('; ')}`;
-  }
-
-  _instant(op, q, time) {
-    if (typeof q !== 'string' || q.trim() === '') throw new QueryError(op, q, 'bad_query', 0, 'the query is empty');
-    const t = time === undefined || time === null ? Date.now() / 1000 : seconds(time, 'time');
-    return this._get(op, '/api/v1/query', { query: q, time: String(t) }, q);
-  }
-
-  /**
-   * Evaluates q at opts.time (default now): [{metric, value, timestamp}],
-   * one per series sorted by labels; [] on no series or an error.
-   */
-  query(q, opts) {
-    const o = opts || {};
-    try {
-      const data = this._instant('query', q, o.time);
-      let out;
-      if (data.resultType === 'vector') {
-        out = data.result.map((s) => ({ metric: s.metric, value: Number(s.value[1]), timestamp: s.value[0] }));
-      } else if (data.resultType === 'scalar') {
-        out = [{ metric: {}, value: Number(data.result[1]), timestamp: data.result[0] }];
-      } else if (data.resultType === 'matrix') {
-        throw new QueryError('query', q, 'bad_query', 0, `the query returns a range vector; use a range query, or wrap it in a function such as rate(${q})`);
-      } else {
-        throw new QueryError('query', q, 'bad_response', 0, `unsupported result type ${JSON.stringify(data.resultType)}`);
-      }
-      out.sort(byLabels);
-      if (out.length === 0) this._warnEmpty(q);
-      return out;
-    } catch (e) {
-      return this._fail(e, []);
-    }
-  }
-
-  /**
-   * Evaluates q from opts.start to opts.end every opts.step: [{metric,
-   * values: [[t, v], ...]}] sorted by labels; [] on no series or an error.
-   */
-  queryRange(q, opts) {
-    const o = opts || {};
-    try {
-      if (typeof q !== 'string' || q.trim() === '') throw new QueryError('query_range', q, 'bad_query', 0, 'the query is empty');
-      const start = seconds(o.start, 'start');
-      const end = seconds(o.end, 'end');
-      const step = durationMs(o.step, undefined, 'prom: step') / 1000;
-      if (!(step > 0)) throw new QueryError('query_range', q, 'bad_query', 0, `step ${JSON.stringify(o.step)} must be positive`);
-      if (end < start) throw new QueryError('query_range', q, 'bad_query', 0, 'end is before start');
-      const data = this._get('query_range', '/api/v1/query_range', { query: q, start: String(start), end: String(end), step: String(step) }, q);
-      if (data.resultType !== 'matrix') {
-        throw new QueryError('query_range', q, 'bad_response', 0, `unsupported result type ${JSON.stringify(data.resultType)}`);
-      }
-      const out = data.result.map((s) => ({ metric: s.metric, values: s.values.map((p) => [p[0], Number(p[1])]) }));
-      out.sort(byLabels);
-      if (out.length === 0) this._warnEmpty(q);
-      return out;
-    } catch (e) {
-      return this._fail(e, []);
-    }
-  }
-
-  /**
-   * Evaluates q now as one number: a scalar, or a one-series vector. NaN on
-   * no series or an error; several series are an error (aggregate them).
-   */
-  scalar(q) {
-    try {
-      const data = this._instant('scalar', q);
-      if (data.resultType === 'scalar') return Number(data.result[1]);
-      if (data.resultType === 'vector') {
-        if (data.result.length === 0) {
-          this._warnEmpty(q);
-          return NaN;
-        }
-        if (data.result.length === 1) return Number(data.result[0].value[1]);
-        throw new QueryError('scalar', q, 'not_scalar', 0, `the query returns ${data.result.length} series, not one; aggregate them, e.g. sum(${q})`);
-      }
-      throw new QueryError('scalar', q, 'bad_query', 0, `the query returns a ${data.resultType}, not a number`);
-    } catch (e) {
-      return this._fail(e, NaN);
-    }
-  }
-
-  /**
-   * {name: value} for each query, evaluated now (in parallel): the sum over
-   * the series it returns, NaN on none or an error. queries: an array of
-   * PromQL (each named after itself) or an object {name: PromQL}; default
-   * the four seed metrics.
-   */
-  snapshot(queries) {
-    let named = {};
-    if (queries === undefined || queries === null) {
-      for (const q of DEFAULT_SNAPSHOT_QUERIES) named[q] = q;
-    } else if (Array.isArray(queries)) {
-      for (const q of queries) named[String(q)] = String(q);
-    } else if (isObject(queries)) {
-      named = Object.assign({}, queries);
-    } else {
-      throw new TypeError('prom: snapshot(queries): queries must be an array of PromQL expressions or an object {name: expression}');
-    }
-    const names = Object.keys(named);
-    const t = String(Date.now() / 1000);
-    const reqs = names.map((n) => ['GET', this._url('/api/v1/query', { query: named[n], time: t }), null, this._params('snapshot')]);
-    const responses = reqs.length > 0 ? batch(reqs) : [];
-    const out = {};
-    names.forEach((n, i) => {
-      const q = named[n];
-      try {
-        if (String(q).trim() === '') throw new QueryError('snapshot', q, 'bad_query', 0, 'the query is empty');
-        const data = this._decode(responses[i], 'snapshot', q);
-        if (data.resultType === 'scalar') {
-          out[n] = Number(data.result[1]);
-        } else if (data.resultType === 'vector') {
-          if (data.result.length === 0) {
-            this._warnEmpty(q);
-            out[n] = NaN;
-          } else {
-            out[n] = data.result.reduce((sum, s) => sum + Number(s.value[1]), 0);
-          }
-        } else {
-          throw new QueryError('snapshot', q, 'bad_query', 0, `the query returns a ${data.resultType}, not a number or an instant vector`);
-        }
-      } catch (e) {
-        out[n] = this._fail(e, NaN);
-      }
-    });
-    return out;
-  }
-
-  /** after - before for every name of either snapshot; NaN where one side lacks it. */
-  diff(before, after) {
-    return diff(before, after);
+    Object.defineProperty(this, 'url', { value: c.shownURL, writable: false, enumerable: true, configurable: true });
   }
 }
 
-/** after - before for every name of either snapshot; NaN where one side lacks it. */
-export function diff(before, after) {
-  const b = before || {};
-  const a = after || {};
+function params(c, op) {
+  return { headers: c.headers, timeout: c.timeout, tags: { name: `prometheus ${op}` }, responseCallback: ALWAYS_EXPECTED };
+}
+
+function apiURL(c, path, query) {
+  const parts = [];
+  for (const k of Object.keys(query)) parts.push(`${encodeURIComponent(k)}=${encodeURIComponent(query[k])}`);
+  return `${c.base}${path}${parts.length > 0 ? `?${parts.join('&')}` : ''}`;
+}
+
+// send makes one request; k6/http refuses requests in the init context,
+// which the native module allows: say so.
+function send(op, fn) {
+  try {
+    return fn();
+  } catch (e) {
+    throw new Error(`prom: ${op}: ${e && e.message ? e.message : e}; on stock k6, k6/x/prom cannot query Prometheus in the init context: query in setup(), the default function or teardown()`);
+  }
+}
+
+// excerpt returns s on one line, cut to at most n characters.
+function excerpt(s, n) {
+  const t = String(s).split(/\s+/).filter((w) => w !== '').join(' ');
+  return t.length > n ? `${t.slice(0, n)}...` : t;
+}
+
+// apiError throws the QueryError of a Prometheus API error (errorType and
+// message), classified and worded like the native client's.
+function apiError(c, op, q, type, msg, detail) {
+  const m = /^(?:client error: |server error: |bad response code )(\d+)/.exec(msg);
+  const status = m ? Number(m[1]) : 0;
+  let text = `${type}: ${msg}`;
+  if (detail) text += `: ${excerpt(detail, 200)}`;
+  throw new QueryError(c, op, q, ERROR_TYPES[type] || 'bad_response', status, text);
+}
+
+// genericError: an HTTP error status without a Prometheus error body.
+function genericError(c, op, q, code, body) {
+  const cls = Math.floor(code / 100);
+  if (cls === 4) apiError(c, op, q, 'client_error', `client error: ${code}`, body);
+  if (cls === 5) apiError(c, op, q, 'server_error', `server error: ${code}`, body);
+  apiError(c, op, q, 'bad_response', `bad response code ${code}`, body);
+}
+
+// jsonError words a JSON syntax error like Go's encoding/json.
+function jsonError(body) {
+  const t = String(body).trim();
+  if (t === '') return 'unexpected end of JSON input';
+  if (!'{["-0123456789tfn'.includes(t[0])) return `invalid character '${t[0]}' looking for beginning of value`;
+  return 'the answer is not valid JSON';
+}
+
+// decode turns a k6/http response into the API's data, or throws a
+// QueryError classified like the native client's errors.
+function decode(c, res, op, q) {
+  if (res.status === 0) {
+    const timedOut = res.error_code === 1050 || /timeout|deadline/i.test(res.error || '');
+    throw new QueryError(c, op, q, timedOut ? 'timeout' : 'unreachable', 0, res.error || 'no answer');
+  }
+  const code = res.status;
+  const text = res.body === null || res.body === undefined ? '' : String(res.body);
+  let body;
+  try {
+    body = JSON.parse(text);
+  } catch (e) {
+    body = undefined;
+  }
+  if (Math.floor(code / 100) !== 2) {
+    if ((code !== 400 && code !== 422) || !isObject(body)) genericError(c, op, q, code, text);
+    if (body.status === 'success') apiError(c, op, q, 'bad_response', 'inconsistent body for response code');
+    apiError(c, op, q, body.errorType || 'client_error', body.error || `client error: ${code}`);
+  }
+  if (body === undefined) apiError(c, op, q, 'bad_response', jsonError(text));
+  if (!isObject(body)) apiError(c, op, q, 'bad_response', 'the answer is not a Prometheus API response');
+  if (body.status === 'error') apiError(c, op, q, body.errorType, body.error);
+  if (!isObject(body.data) && !Array.isArray(body.data)) apiError(c, op, q, 'bad_response', 'the answer has no data');
+  return body.data;
+}
+
+function get(c, op, path, query, q) {
+  const res = send(op, () => request('GET', apiURL(c, path, query), null, params(c, op)));
+  return decode(c, res, op, q);
+}
+
+// fail reports a failed call and returns empty: a prom_query_errors sample
+// (op, reason) and a warning once per (op, reason) per configuration.
+function fail(c, err, empty) {
+  if (!(err instanceof QueryError)) throw err;
+  if (err.reason === 'canceled') return empty;
+  queryErrors.add(1, { op: err.op, reason: err.reason });
+  const key = `${err.op}\u0000${err.reason}`;
+  if (!c.warned.has(key)) {
+    c.warned.add(key);
+    console.warn(`${err.message} (further ${err.op} errors of this kind are only counted in ${QUERY_ERRORS})`);
+  }
+  return empty;
+}
+
+function warnEmpty(c, q) {
+  const key = `empty\u0000${q}`;
+  if (c.warned.has(key)) return;
+  c.warned.add(key);
+  console.warn(emptyResultHint(c, q));
+}
+
+function emptyResultHint(c, q) {
+  const prefix = `prom: query ${JSON.stringify(q)} returned no series`;
+  const names = metricNamesInQuery(q);
+  if (names.length === 0) return prefix;
+  let known;
+  try {
+    known = get(c, 'label_values', '/api/v1/label/__name__/values', {}, '__name__');
+  } catch (e) {
+    if (!(e instanceof QueryError)) throw e;
+    return `${prefix} (metric names could not be listed to suggest alternatives: ${e.message})`;
+  }
+  known = (Array.isArray(known) ? known.map(String) : []).sort();
+  const knownSet = new Set(known);
+  const parts = [];
+  for (const n of names) {
+    if (knownSet.has(n)) continue;
+    const s = suggestMetricNames(n, known, 3);
+    parts.push(s.length > 0
+      ? `metric ${JSON.stringify(n)} does not exist in Prometheus at ${c.shownURL}; did you mean ${s.join(' or ')}?`
+      : `metric ${JSON.stringify(n)} does not exist in Prometheus at ${c.shownURL} and no similar name was found`);
+  }
+  if (parts.length === 0) return `${prefix}: its metrics exist, so check the label matchers and the time range`;
+  return `${prefix}: ${parts.join('; ')}`;
+}
+
+function instant(c, op, q, t) {
+  if (String(q).trim() === '') throw new QueryError(c, op, q, 'bad_query', 0, 'the query is empty');
+  return get(c, op, '/api/v1/query', { query: String(q), time: String(t === undefined ? Date.now() / 1000 : t) }, q);
+}
+
+function sample(s) {
+  return { metric: sortedLabels(s.metric), value: Number(s.value[1]), timestamp: Number(s.value[0]) };
+}
+
+/**
+ * query(q, {time?}): [{metric, value, timestamp}] (Unix seconds), one per
+ * series, sorted by labels; a scalar is one sample with no labels.
+ */
+function query(c, q, opts) {
+  q = String(q);
+  let t;
+  if (isObject(opts) && !nullish(opts.time)) t = seconds(opts.time, 'time');
+  try {
+    const data = instant(c, 'query', q, t);
+    let out;
+    if (data.resultType === 'vector') {
+      out = data.result.map(sample);
+    } else if (data.resultType === 'scalar') {
+      out = [{ metric: {}, value: Number(data.result[1]), timestamp: Number(data.result[0]) }];
+    } else if (data.resultType === 'matrix') {
+      throw new QueryError(c, 'query', q, 'bad_query', 0, `the query returns a range vector; use a range query, or wrap it in a function such as rate(${q})`);
+    } else {
+      throw new QueryError(c, 'query', q, 'bad_response', 0, `unsupported result type ${JSON.stringify(data.resultType)}`);
+    }
+    out.sort(byLabels);
+    if (out.length === 0) warnEmpty(c, q);
+    return out;
+  } catch (e) {
+    return fail(c, e, []);
+  }
+}
+
+/** queryRange(q, {start, end, step}): [{metric, values: [[t, v], ...]}] sorted by labels. */
+function queryRange(c, q, opts) {
+  q = String(q);
+  if (!isObject(opts)) throw new TypeError('prom: queryRange(query, {start, end, step}): the options object is required');
+  const start = seconds(opts.start, 'start');
+  const end = seconds(opts.end, 'end');
+  let step = 0;
+  if (!nullish(opts.step)) {
+    try {
+      step = durationMs(opts.step);
+    } catch (e) {
+      throw new TypeError(`prom: queryRange step: ${e.message}`);
+    }
+  }
+  try {
+    if (step <= 0) throw new QueryError(c, 'query_range', q, 'bad_query', 0, `step ${formatDuration(step)} must be positive`);
+    if (end < start) {
+      const iso = (s) => new Date(Math.floor(s) * 1000).toISOString().replace('.000Z', 'Z');
+      throw new QueryError(c, 'query_range', q, 'bad_query', 0, `end ${iso(end)} is before start ${iso(start)}`);
+    }
+    const data = get(c, 'query_range', '/api/v1/query_range', { query: q, start: String(start), end: String(end), step: String(step / 1000) }, q);
+    if (data.resultType !== 'matrix') {
+      throw new QueryError(c, 'query_range', q, 'bad_response', 0, `unsupported result type ${JSON.stringify(data.resultType)}`);
+    }
+    const out = data.result.map((s) => ({ metric: sortedLabels(s.metric), values: s.values.map((p) => [Number(p[0]), Number(p[1])]) }));
+    out.sort(byLabels);
+    if (out.length === 0) warnEmpty(c, q);
+    return out;
+  } catch (e) {
+    return fail(c, e, []);
+  }
+}
+
+/**
+ * scalar(q): one number, from a scalar or a one-series vector; NaN on no
+ * series or an error (several series are an error: aggregate them).
+ */
+function scalar(c, q) {
+  q = String(q);
+  try {
+    const data = instant(c, 'scalar', q);
+    if (data.resultType === 'scalar') return Number(data.result[1]);
+    if (data.resultType === 'vector') {
+      if (data.result.length === 0) {
+        warnEmpty(c, q);
+        return NaN;
+      }
+      if (data.result.length === 1) return Number(data.result[0].value[1]);
+      throw new QueryError(c, 'scalar', q, 'not_scalar', 0, `the query returns ${data.result.length} series, not one; aggregate them, e.g. sum(${q})`);
+    }
+    throw new QueryError(c, 'scalar', q, 'bad_query', 0, `the query returns a ${data.resultType}, not a number`);
+  } catch (e) {
+    return fail(c, e, NaN);
+  }
+}
+
+/**
+ * snapshot(queries?): {name: value} evaluated now, in parallel (http.batch):
+ * the sum over the series each query returns, NaN on none or an error.
+ * queries: PromQL strings (each named after itself) or {name: PromQL};
+ * default DEFAULT_SNAPSHOT_QUERIES.
+ */
+function snapshot(c, queries) {
+  const names = [];
+  const named = {};
+  if (nullish(queries)) {
+    for (const q of DEFAULT_SNAPSHOT_QUERIES) {
+      names.push(q);
+      named[q] = q;
+    }
+  } else if (Array.isArray(queries)) {
+    for (const v of queries) {
+      const q = String(v);
+      if (!(q in named)) names.push(q);
+      named[q] = q;
+    }
+  } else if (typeof queries === 'object') {
+    for (const k of Object.keys(queries)) {
+      names.push(k);
+      named[k] = String(queries[k]);
+    }
+  } else {
+    throw new TypeError('prom: snapshot(queries): queries must be an array of PromQL expressions or an object {name: expression}');
+  }
+  const t = String(Date.now() / 1000);
+  const sent = names.filter((n) => named[n].trim() !== '');
+  const responses = sent.length === 0 ? [] : send('snapshot', () => batch(sent.map((n) => ['GET', apiURL(c, '/api/v1/query', { query: named[n], time: t }), null, params(c, 'snapshot')])));
   const out = {};
-  for (const k of Object.keys(a)) out[k] = k in b ? Number(a[k]) - Number(b[k]) : NaN;
-  for (const k of Object.keys(b)) if (!(k in a)) out[k] = NaN;
+  for (const n of names) {
+    const q = named[n];
+    try {
+      if (q.trim() === '') throw new QueryError(c, 'snapshot', q, 'bad_query', 0, 'the query is empty');
+      const data = decode(c, responses[sent.indexOf(n)], 'snapshot', q);
+      if (data.resultType === 'scalar') {
+        out[n] = Number(data.result[1]);
+      } else if (data.resultType === 'vector') {
+        if (data.result.length === 0) {
+          warnEmpty(c, q);
+          out[n] = NaN;
+        } else {
+          out[n] = data.result.reduce((sum, s) => sum + Number(s.value[1]), 0);
+        }
+      } else {
+        throw new QueryError(c, 'snapshot', q, 'bad_query', 0, `the query returns a ${data.resultType}, not a number or an instant vector`);
+      }
+    } catch (e) {
+      out[n] = fail(c, e, NaN);
+    }
+  }
+  return out;
+}
+
+/**
+ * diff(before, after): after - before for every name of either snapshot
+ * (after's names first); NaN where one side lacks the name.
+ */
+export function diff(before, after) {
+  const b = nullish(before) ? {} : Object(before);
+  const a = nullish(after) ? {} : Object(after);
+  const out = {};
+  for (const k of Object.keys(a)) out[k] = Object.prototype.hasOwnProperty.call(b, k) ? Number(a[k]) - Number(b[k]) : NaN;
+  for (const k of Object.keys(b)) if (!Object.prototype.hasOwnProperty.call(a, k)) out[k] = NaN;
   return out;
 }
 

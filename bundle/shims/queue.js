@@ -96,9 +96,9 @@ export class Client {
     }
     let timeout;
     try {
-      timeout = durationMs(c.timeout, 60000, 'queue: timeout');
+      timeout = durationMs(c.timeout, 60000);
     } catch (e) {
-      problems.push(e.message);
+      problems.push(`timeout: ${e.message}`);
     }
     if (problems.length > 0) throw new Error(`queue: invalid client config: ${problems.join('; ')}`);
     this.baseUrl = base.replace(/\/+$/, '');
@@ -202,8 +202,8 @@ export class Client {
   waitForMatch(user, opts) {
     this._needUser(user, 'waitForMatch');
     const o = opts || {};
-    const timeout = durationMs(o.timeout, 60000, 'queue: waitForMatch timeout');
-    const poll = durationMs(o.pollInterval, 250, 'queue: waitForMatch pollInterval');
+    const timeout = durationMs(o.timeout, 60000);
+    const poll = durationMs(o.pollInterval, 250);
     const deadline = Date.now() + timeout;
     for (;;) {
       const res = this._send('GET', this._paths.status, user);
