@@ -80,7 +80,7 @@ func (s *Signer) Signature(payload []byte, timestamp int64) string {
 	return hex.EncodeToString(s.Sum(sum[:0], payload, timestamp))
 }
 
-// AppendEntry appends ",<scheme>=<hex signature>" to dst.
+// appendEntry appends ",<scheme>=<hex signature>" to dst.
 func (s *Signer) appendEntry(dst []byte, scheme string, payload []byte, timestamp int64) []byte {
 	var sum [sha256.Size]byte
 	raw := s.Sum(sum[:0], payload, timestamp)
