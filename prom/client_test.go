@@ -288,7 +288,15 @@ func TestRealSnapshotAndDiff(t *testing.T) {
 
 	// Change the target and wait until Prometheus has scraped the change.
 	s.Target.ConnectedClients.Set(9)
-	t.Cleanup(func() { s.Target.ConnectedClients.Set(7) })
+	t.Cleanup(func() {
+		// Put it back and wait for the scrape, so that later tests (and
+		// -count=N runs) see the documented value again.
+		s.Target.ConnectedClients.Set(7)
+		promtest.WaitFor(t, "the scrape of redis_connected_clients=7", func() bool {
+			v, err := c.Scalar(ctx, "redis_connected_clients")
+			return err == nil && v == 7
+		})
+	})
 	promtest.WaitFor(t, "the scrape of redis_connected_clients=9", func() bool {
 		v, err := c.Scalar(ctx, "redis_connected_clients")
 		return err == nil && v == 9
