@@ -1,9 +1,13 @@
 package engine
 
 import (
+	"context"
+	"fmt"
 	"os"
 	"testing"
 	"time"
+
+	"github.com/stampede-load/stampede/metrics"
 )
 
 // Starts come from the scenario clock: 200/s for 5s starts exactly 1000
@@ -75,4 +79,44 @@ func BenchmarkArrivalRateLateness(b *testing.B) {
 	b.ReportMetric(pct(0.5), "p50-late-µs")
 	b.ReportMetric(pct(0.99), "p99-late-µs")
 	b.ReportMetric(pct(1), "max-late-µs")
+}
+
+// noopRunner is a Runner whose iterations return at once, to measure the
+// engine's own cost per iteration.
+type noopRunner struct{ testRunner }
+
+type noopVU struct{ id uint64 }
+
+func (v *noopVU) ID() uint64 { return v.id }
+func (v *noopVU) Activate(p *VUActivationParams) ActiveVU {
+	go func() {
+		<-p.RunContext.Done()
+		p.DeactivateCallback(v)
+	}()
+	return noopActive{}
+}
+
+type noopActive struct{}
+
+func (noopActive) RunOnce() error { return nil }
+
+func (r *noopRunner) NewVU(_ context.Context, id, _ uint64, _ metrics.Ingester) (InitializedVU, error) {
+	return &noopVU{id: id}, nil
+}
+
+// BenchmarkArrivalRateHandoff: b.N iterations started by one
+// constant-arrival-rate scenario over 1 s; allocs/op is the engine's
+// allocation per iteration (the scheduler hands iterations to idle VUs over
+// a channel, by value).
+func BenchmarkArrivalRateHandoff(b *testing.B) {
+	r := &noopRunner{}
+	h := newHarness(&testing.T{}, r, fmt.Sprintf(`{"scenarios": {"car": {"executor": "constant-arrival-rate", "rate": %d,
+		"timeUnit": "1s", "duration": "1s", "preAllocatedVUs": 8}}}`, max(b.N, 1)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	if err := h.eng.Run(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(h.eng.IterationsCompleted())/float64(max(b.N, 1)), "started/planned")
 }

@@ -135,6 +135,11 @@ func (s *arrivalRate) schedule(start time.Time, iterCh chan<- iterTicket, reqCh 
 		} else if ctl.soft.Err() != nil {
 			return
 		}
+		if s.idle.Load() == 0 {
+			// A VU that just finished may be about to wait again: give the
+			// other goroutines one chance to run before dropping.
+			runtime.Gosched()
+		}
 		if s.idle.Load() > 0 {
 			// An idle VU waits (or is about to) on iterCh: hand it over.
 			s.idle.Add(-1)

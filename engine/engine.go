@@ -235,6 +235,13 @@ func (e *Engine) Init(ctx context.Context) error {
 	}
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
+	go func() { // a stop during init ends it
+		select {
+		case <-e.stopCh:
+			cancel(e.cause())
+		case <-ctx.Done():
+		}
+	}()
 	var (
 		wg      sync.WaitGroup
 		next    atomic.Int64
@@ -335,18 +342,20 @@ func (e *Engine) Run(ctx context.Context) (err error) {
 	}
 
 	e.runStart.Store(time.Now().UnixNano())
-	gaugesDone := e.emitGauges(runCtx)
-	defer func() {
-		gaugesDone()
-		e.droppedBuf.Flush()
-	}()
-
 	if err := e.Init(runCtx); err != nil {
 		if c := e.cause(); c != nil {
 			return c
 		}
 		return err
 	}
+	if c := e.cause(); c != nil {
+		return c // stopped during init: no setup, no teardown
+	}
+	gaugesDone := e.emitGauges(runCtx)
+	defer func() {
+		gaugesDone()
+		e.droppedBuf.Flush()
+	}()
 	if err := e.setup(runCtx); err != nil {
 		return err
 	}

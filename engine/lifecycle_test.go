@@ -359,3 +359,43 @@ func TestInitIsParallel(t *testing.T) {
 		t.Errorf("%d VUs", r.newVUs.Load())
 	}
 }
+
+// A stop while VUs initialise ends the run without setup or teardown.
+func TestStopDuringInit(t *testing.T) {
+	t.Parallel()
+	r := &testRunner{initDelay: 200 * time.Millisecond}
+	h := newHarness(t, r, `{"vus": 20, "iterations": 20}`)
+	go func() {
+		time.Sleep(100 * time.Millisecond)
+		h.eng.Stop(ErrExternalAbort)
+	}()
+	start := time.Now()
+	if err := h.run(); !errors.Is(err, ErrExternalAbort) {
+		t.Fatalf("err = %v", err)
+	}
+	if time.Since(start) > time.Second {
+		t.Errorf("init was not cut short: %s", time.Since(start))
+	}
+	if r.setupRan.Load() || r.teardownRan.Load() || len(r.records()) != 0 {
+		t.Error("setup, teardown or iterations ran")
+	}
+}
+
+// vus_max is first emitted once every planned VU is initialised.
+func TestGaugesStartAfterInit(t *testing.T) {
+	t.Parallel()
+	r := &testRunner{initDelay: 10 * time.Millisecond}
+	h := newHarness(t, r, `{"vus": 6, "iterations": 6}`)
+	if err := h.run(); err != nil {
+		t.Fatal(err)
+	}
+	maxes := h.sink.byName("vus_max")
+	if len(maxes) < 2 || maxes[0].Value != 6 {
+		t.Errorf("vus_max samples %v", maxes)
+	}
+	for _, s := range maxes {
+		if s.Tags.Len() != 0 {
+			t.Errorf("vus_max tags %v", s.Tags)
+		}
+	}
+}

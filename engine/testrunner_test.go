@@ -307,7 +307,7 @@ type harness struct {
 	eng    *Engine
 }
 
-func newHarness(t *testing.T, r *testRunner, optionsJSON string, extra ...func(*Params)) *harness {
+func newHarness(t *testing.T, runner Runner, optionsJSON string, extra ...func(*Params)) *harness {
 	t.Helper()
 	opts, _, err := config.DecodeOptions([]byte(optionsJSON))
 	if err != nil {
@@ -317,13 +317,15 @@ func newHarness(t *testing.T, r *testRunner, optionsJSON string, extra ...func(*
 	if err != nil {
 		t.Fatal(err)
 	}
-	r.t = t
-	h := &harness{t: t, runner: r, sink: &sampleSink{}, logs: &logHook{}}
+	h := &harness{t: t, sink: &sampleSink{}, logs: &logHook{}}
+	if r, ok := runner.(*testRunner); ok {
+		r.t, h.runner = t, r
+	}
 	logger := logrus.New()
 	logger.SetOutput(io.Discard)
 	logger.AddHook(h.logs)
 	p := Params{
-		Runner: r, Options: c.Options, Scenarios: c.Scenarios, Ingester: h.sink,
+		Runner: runner, Options: c.Options, Scenarios: c.Scenarios, Ingester: h.sink,
 		Builtin: metrics.RegisterBuiltins(metrics.NewRegistry()), Logger: logger,
 		GaugeInterval: 50 * time.Millisecond, ThresholdInterval: 50 * time.Millisecond,
 	}
@@ -343,7 +345,9 @@ func (h *harness) run() error {
 	go func() { done <- h.eng.Run(context.Background()) }()
 	select {
 	case err := <-done:
-		h.runner.check(h.t)
+		if h.runner != nil {
+			h.runner.check(h.t)
+		}
 		return err
 	case <-time.After(40 * time.Second):
 		h.t.Fatal("run did not end")

@@ -262,7 +262,8 @@ func TestInspectPrintsConsolidatedOptions(t *testing.T) {
 	c := newCLI(t)
 	c.gs.env["K6_DURATION"] = "20s"
 	p := c.write("s.js", `export const options = { vus: 2, iterations: 10, tags: { team: 'core' } }; export default function () {}`)
-	if code := c.run("inspect", "--vus", "5", "--summary-trend-stats", "avg,p(99)", p); code != 0 {
+	// -e K6_ITERATIONS only sets __ENV, it is not the env layer.
+	if code := c.run("inspect", "--vus", "5", "--summary-trend-stats", "avg,p(99)", "-e", "K6_ITERATIONS=7", p); code != 0 {
 		t.Fatalf("exit %d: %s", code, c.stderr)
 	}
 	var got map[string]any

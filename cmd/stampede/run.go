@@ -20,6 +20,9 @@ import (
 	"github.com/stampede-load/stampede/target"
 )
 
+// The metrics engine evaluates thresholds for the engine.
+var _ engine.ThresholdEvaluator = (*metrics.Engine)(nil)
+
 type runCmd struct {
 	gs             *globalState
 	gf             *globalFlags
