@@ -7,7 +7,6 @@
 // module's. The secret never appears in errors or returned objects.
 import { createHMAC, randomBytes } from 'k6/crypto';
 import { request } from 'k6/http';
-import { isObject } from './_common.js';
 
 export const SIGNATURE_HEADER = 'Stripe-Signature';
 export const DEFAULT_API_VERSION = '2025-08-27.basil';
@@ -46,28 +45,49 @@ function newId(prefix) {
 
 // ---- signatures -----------------------------------------------------------
 
-function requireSecret(secret, fn) {
-  if (secret === undefined || secret === null || secret === '') {
-    throw new Error(`${fn}: stripe webhook secret is empty`);
+// secretOf reads a secret argument (a string, an ArrayBuffer or a view).
+// Nothing about its value reaches an error message.
+function secretOf(secret, fn, what) {
+  const prefix = what || '';
+  if (secret === undefined || secret === null) throw new Error(`${fn}: ${prefix}stripe webhook secret is empty`);
+  let s = secret;
+  if (ArrayBuffer.isView(s)) s = s.buffer.slice(s.byteOffset, s.byteOffset + s.byteLength);
+  if (typeof s !== 'string' && !(s instanceof ArrayBuffer)) {
+    throw new TypeError(`${fn}: ${prefix}the stripe webhook secret must be a string`);
   }
+  if ((typeof s === 'string' ? s.length : s.byteLength) === 0) throw new Error(`${fn}: ${prefix}stripe webhook secret is empty`);
+  return s;
 }
 
+// unixSeconds reads a timestamp: whole Unix seconds or a Date; nullish is now.
 function unixSeconds(v, fn, what) {
   if (v === undefined || v === null) return Math.floor(Date.now() / 1000);
   if (v instanceof Date) return Math.floor(v.getTime() / 1000);
   const n = Number(v);
-  if (!Number.isInteger(n)) {
-    throw new TypeError(`${fn}: ${what} ${JSON.stringify(v)} is not a whole number of Unix seconds (or a Date)`);
+  if (!Number.isInteger(n) || Math.abs(n) > 2 ** 53) {
+    throw new TypeError(`${fn}: ${what} ${String(v)} is not a whole number of Unix seconds (or a Date)`);
   }
   return n;
 }
 
+// options returns v as an object whose keys are all allowed; nullish gives {}.
+function options(v, fn, what, allowed) {
+  if (v === undefined || v === null) return {};
+  if (typeof v !== 'object' || Array.isArray(v)) throw new TypeError(`${fn}: ${what} must be an object`);
+  for (const k of Object.keys(v)) {
+    if (!allowed.includes(k)) throw new TypeError(`${fn}: unknown ${what} field ${JSON.stringify(k)}: want ${allowed.join(', ')}`);
+  }
+  return v;
+}
+
+// payloadOf returns what to sign and send: a string or ArrayBuffer as given
+// (a view becomes a copy of its bytes), or an object as JSON.stringify gives it.
 function payloadOf(payload, fn) {
   if (typeof payload === 'string' || payload instanceof ArrayBuffer) return payload;
   if (ArrayBuffer.isView(payload)) {
     return payload.buffer.slice(payload.byteOffset, payload.byteOffset + payload.byteLength);
   }
-  if (isObject(payload)) return JSON.stringify(payload);
+  if (payload !== null && typeof payload === 'object' && !Array.isArray(payload)) return JSON.stringify(payload);
   throw new TypeError(`${fn}: the payload must be a string, an ArrayBuffer or an event object`);
 }
 
@@ -79,19 +99,33 @@ function hmacHex(payload, secret, timestamp) {
 }
 
 function checkScheme(scheme, fn) {
-  if (!/^[A-Za-z0-9]{1,16}$/.test(scheme) || scheme === 't') {
+  if (!/^[A-Za-z0-9]{1,16}$/.test(scheme)) {
     throw new Error(`${fn}: invalid stripe signature scheme ${JSON.stringify(scheme)}: want 1 to 16 letters or digits, such as "v1"`);
   }
+  if (scheme === 't') throw new Error(`${fn}: invalid stripe signature scheme "t": "t" is the timestamp key`);
 }
 
 /**
  * The hex HMAC-SHA256 of "<timestamp>.<payload>" keyed with secret: the
- * value of a v1 entry. timestamp is in Unix seconds.
+ * value of a v1 entry. timestamp is in Unix seconds (or a Date).
  */
 export function signature(payload, secret, timestamp) {
-  requireSecret(secret, 'signature');
   const p = payloadOf(payload, 'signature');
-  return hmacHex(p, secret, unixSeconds(timestamp, 'signature', 'timestamp'));
+  const k = secretOf(secret, 'signature');
+  return hmacHex(p, k, unixSeconds(timestamp, 'signature', 'timestamp'));
+}
+
+function header(fn, p, k, t, scheme, rotated) {
+  const sch = scheme === undefined || scheme === null || scheme === '' ? 'v1' : String(scheme);
+  checkScheme(sch, fn);
+  const secrets = [k];
+  if (rotated !== undefined && rotated !== null) {
+    if (!Array.isArray(rotated)) throw new TypeError(`${fn}: rotated must be an array of secrets`);
+    rotated.forEach((r, i) => secrets.push(secretOf(r, fn, `rotated secret ${i}: `)));
+  }
+  let h = `t=${t}`;
+  for (const s of secrets) h += `,${sch}=${hmacHex(p, s, t)}`;
+  return h;
 }
 
 /**
@@ -100,21 +134,10 @@ export function signature(payload, secret, timestamp) {
  * Date) defaults to now, opts.scheme to "v1".
  */
 export function sign(payload, secret, opts) {
-  const o = opts || {};
-  requireSecret(secret, 'sign');
   const p = payloadOf(payload, 'sign');
-  const scheme = o.scheme === undefined || o.scheme === null || o.scheme === '' ? 'v1' : String(o.scheme);
-  checkScheme(scheme, 'sign');
-  const t = unixSeconds(o.timestamp, 'sign', 'timestamp');
-  let header = `t=${t},${scheme}=${hmacHex(p, secret, t)}`;
-  const rotated = o.rotated || [];
-  for (let i = 0; i < rotated.length; i++) {
-    if (rotated[i] === undefined || rotated[i] === null || rotated[i] === '') {
-      throw new Error(`sign: rotated secret ${i}: stripe webhook secret is empty`);
-    }
-    header += `,${scheme}=${hmacHex(p, rotated[i], t)}`;
-  }
-  return header;
+  const k = secretOf(secret, 'sign');
+  const o = options(opts, 'sign', 'option', ['timestamp', 'scheme', 'rotated']);
+  return header('sign', p, k, unixSeconds(o.timestamp, 'sign', 'timestamp'), o.scheme, o.rotated);
 }
 
 function malformed(detail) {
@@ -164,13 +187,13 @@ function equalHex(a, b) {
  * valid signature (checked first), or an expired timestamp (older than
  * opts.tolerance seconds, default 300).
  */
-export function verify(payload, header, secret, opts) {
-  const o = opts || {};
-  requireSecret(secret, 'verify');
+export function verify(payload, signatureHeader, secret, opts) {
   const p = payloadOf(payload, 'verify');
-  const h = parseHeader(header);
+  const k = secretOf(secret, 'verify');
+  const o = options(opts, 'verify', 'option', ['tolerance']);
+  const h = parseHeader(signatureHeader);
   if (h.v1.length === 0) throw new Error('verify: no valid stripe signature: the header has no v1 signature');
-  const expected = hmacHex(p, secret, h.timestamp);
+  const expected = hmacHex(p, k, h.timestamp);
   let matched = false;
   for (const sig of h.v1) {
     if (equalHex(expected, sig)) matched = true;
@@ -179,7 +202,7 @@ export function verify(payload, header, secret, opts) {
     throw new Error(`verify: no valid stripe signature: none of the ${h.v1.length} v1 signatures matches the payload and secret`);
   }
   let tolerance = o.tolerance === undefined || o.tolerance === null ? DEFAULT_TOLERANCE_SECONDS : Number(o.tolerance);
-  if (!(tolerance > 0)) tolerance = DEFAULT_TOLERANCE_SECONDS;
+  if (!(tolerance > 0) || tolerance === Infinity) tolerance = DEFAULT_TOLERANCE_SECONDS;
   const age = Math.floor(Date.now() / 1000) - h.timestamp;
   if (age > Math.floor(tolerance)) {
     throw new Error(`verify: stripe signature expired: timestamp ${h.timestamp} is ${age}s old, the tolerance is ${Math.floor(tolerance)}s`);
@@ -188,6 +211,78 @@ export function verify(payload, header, secret, opts) {
 }
 
 // ---- events ---------------------------------------------------------------
+
+
+const EVENT_FIELDS = ['id', 'created', 'apiVersion', 'livemode'];
+
+function eventOptions(o, fn) {
+  return {
+    id: o.id === undefined || o.id === null ? '' : String(o.id),
+    created: unixSeconds(o.created, fn, 'created'),
+    apiVersion: o.apiVersion === undefined || o.apiVersion === null ? '' : String(o.apiVersion),
+    livemode: !!o.livemode,
+  };
+}
+
+function newEvent(type, object, e) {
+  return {
+    id: e.id || newId('evt'),
+    object: 'event',
+    api_version: e.apiVersion || DEFAULT_API_VERSION,
+    created: e.created,
+    data: { object },
+    livemode: e.livemode,
+    pending_webhooks: 0,
+    request: { id: null, idempotency_key: null },
+    type,
+  };
+}
+
+/**
+ * A Stripe event of type about object (kept by reference in data.object),
+ * with a unique "evt_" id. opts: {id?, created? (Unix seconds or a Date;
+ * default now), apiVersion?, livemode?}.
+ */
+export function event(type, object, opts) {
+  const t = type === undefined || type === null ? '' : String(type);
+  let obj = object;
+  if (obj === undefined || obj === null) obj = {};
+  else if (typeof obj !== 'object' && typeof obj !== 'function') {
+    throw new TypeError('event: the object (second argument) must be an object');
+  }
+  const o = options(opts, 'event', 'option', EVENT_FIELDS);
+  const e = eventOptions(o, 'event');
+  if (t === '') throw new Error('event: invalid stripe event: the event type is empty (want e.g. "checkout.session.completed")');
+  return newEvent(t, obj, e);
+}
+
+function wholeNumber(v, fn, what, required) {
+  if (v === undefined || v === null) {
+    if (required) throw new TypeError(`${fn}: ${what} is required (a whole number)`);
+    return 0;
+  }
+  const n = Number(v);
+  if (!Number.isInteger(n) || Math.abs(n) > 2 ** 53) throw new TypeError(`${fn}: ${what} ${String(v)} is not a whole number`);
+  return n;
+}
+
+// purchase reads the builders' argument, in the native module's order.
+function purchase(v, fn, amountKey) {
+  const o = options(v, fn, 'purchase', ['userId', 'tokens', amountKey, 'currency', 'metadata'].concat(EVENT_FIELDS));
+  const userId = o.userId === undefined || o.userId === null ? '' : String(o.userId);
+  if (userId === '') throw new Error(`${fn}: invalid stripe event: userId is required`);
+  const tokens = wholeNumber(o.tokens, fn, 'tokens', true);
+  const amount = o[amountKey] === undefined || o[amountKey] === null
+    ? tokens * DEFAULT_UNIT_AMOUNT
+    : wholeNumber(o[amountKey], fn, amountKey, false);
+  const currency = o.currency === undefined || o.currency === null || String(o.currency) === '' ? DEFAULT_CURRENCY : String(o.currency);
+  const metadata = {};
+  if (o.metadata !== undefined && o.metadata !== null) {
+    if (typeof o.metadata !== 'object') throw new TypeError(`${fn}: metadata must be an object of strings`);
+    for (const k of Object.keys(o.metadata)) metadata[k] = String(o.metadata[k]);
+  }
+  return { userId, tokens, amount, currency, metadata, event: eventOptions(o, fn) };
+}
 
 // sorted returns a copy of the plain object o with its keys in sorted order,
 // so that JSON.stringify lays it out as Go's encoding/json does.
@@ -198,85 +293,31 @@ function sorted(o) {
 }
 
 /**
- * A Stripe event of type about object, with a unique "evt_" id. opts: id,
- * created (Unix seconds or a Date; default now), apiVersion, livemode.
- */
-export function event(type, object, opts) {
-  const o = opts || {};
-  if (type === undefined || type === null || String(type) === '') {
-    throw new Error('event: invalid stripe event: the event type is empty (want e.g. "checkout.session.completed")');
-  }
-  return {
-    id: o.id ? String(o.id) : newId('evt'),
-    object: 'event',
-    api_version: o.apiVersion ? String(o.apiVersion) : DEFAULT_API_VERSION,
-    created: unixSeconds(o.created, 'event', 'created'),
-    data: { object: object === undefined || object === null ? {} : object },
-    livemode: !!o.livemode,
-    pending_webhooks: 0,
-    request: { id: null, idempotency_key: null },
-    type: String(type),
-  };
-}
-
-function purchase(p, fn) {
-  if (!isObject(p) || p.userId === undefined || p.userId === null || String(p.userId) === '') {
-    throw new Error(`${fn}: invalid stripe event: userId is required`);
-  }
-  const tokens = p.tokens === undefined || p.tokens === null ? 0 : Number(p.tokens);
-  if (!Number.isInteger(tokens)) {
-    throw new TypeError(`${fn}: tokens ${JSON.stringify(p.tokens)} is not a whole number`);
-  }
-  return tokens;
-}
-
-function metadata(p, own) {
-  const m = {};
-  if (isObject(p.metadata)) {
-    for (const k of Object.keys(p.metadata)) m[k] = String(p.metadata[k]);
-  }
-  return sorted(Object.assign(m, own));
-}
-
-function eventOpts(p, created) {
-  return { id: p.id, created, apiVersion: p.apiVersion, livemode: p.livemode };
-}
-
-function amountOf(v, tokens, fn, what) {
-  if (v === undefined || v === null) return tokens * DEFAULT_UNIT_AMOUNT;
-  const n = Number(v);
-  if (!Number.isInteger(n)) throw new TypeError(`${fn}: ${what} ${JSON.stringify(v)} is not a whole number of cents`);
-  return n;
-}
-
-/**
  * A checkout.session.completed event crediting tokens to userId, as the
  * staging API expects: client_reference_id = userId, metadata.tokens =
  * tokens. p: {userId, tokens, amountTotal?, currency?, metadata?, id?,
  * created?, apiVersion?, livemode?}.
  */
 export function checkoutCompleted(p) {
-  const tokens = purchase(p, 'checkoutCompleted');
-  const created = unixSeconds(p.created, 'checkoutCompleted', 'created');
-  const amount = amountOf(p.amountTotal, tokens, 'checkoutCompleted', 'amountTotal');
-  const livemode = !!p.livemode;
+  const b = purchase(p, 'checkoutCompleted', 'amountTotal');
+  const live = b.event.livemode;
   const session = sorted({
-    id: newId(livemode ? 'cs_live' : 'cs_test'),
+    id: newId(live ? 'cs_live' : 'cs_test'),
     object: 'checkout.session',
-    amount_subtotal: amount,
-    amount_total: amount,
-    client_reference_id: String(p.userId),
-    created,
-    currency: p.currency ? String(p.currency) : DEFAULT_CURRENCY,
+    amount_subtotal: b.amount,
+    amount_total: b.amount,
+    client_reference_id: b.userId,
+    created: b.event.created,
+    currency: b.currency,
     customer: null,
-    livemode,
-    metadata: metadata(p, { tokens: String(tokens) }),
+    livemode: live,
+    metadata: sorted(Object.assign(b.metadata, { tokens: String(b.tokens) })),
     mode: 'payment',
     payment_intent: newId('pi'),
     payment_status: 'paid',
     status: 'complete',
   });
-  return event('checkout.session.completed', session, eventOpts(p, created));
+  return newEvent('checkout.session.completed', session, b.event);
 }
 
 /**
@@ -285,40 +326,60 @@ export function checkoutCompleted(p) {
  * amount?, currency?, metadata?, id?, created?, apiVersion?, livemode?}.
  */
 export function paymentIntentSucceeded(p) {
-  const tokens = purchase(p, 'paymentIntentSucceeded');
-  const created = unixSeconds(p.created, 'paymentIntentSucceeded', 'created');
-  const amount = amountOf(p.amount, tokens, 'paymentIntentSucceeded', 'amount');
+  const b = purchase(p, 'paymentIntentSucceeded', 'amount');
   const intent = sorted({
     id: newId('pi'),
     object: 'payment_intent',
-    amount,
-    amount_received: amount,
-    created,
-    currency: p.currency ? String(p.currency) : DEFAULT_CURRENCY,
-    livemode: !!p.livemode,
-    metadata: metadata(p, { user_id: String(p.userId), tokens: String(tokens) }),
+    amount: b.amount,
+    amount_received: b.amount,
+    created: b.event.created,
+    currency: b.currency,
+    livemode: b.event.livemode,
+    metadata: sorted(Object.assign(b.metadata, { user_id: b.userId, tokens: String(b.tokens) })),
     status: 'succeeded',
   });
-  return event('payment_intent.succeeded', intent, eventOpts(p, created));
+  return newEvent('payment_intent.succeeded', intent, b.event);
 }
 
 // ---- delivery -------------------------------------------------------------
 
 /**
- * Serialises event (an object, or an already serialised string), signs it
- * with secret and POSTs it to url like Stripe does, through k6/http (same
- * metrics and tags as any request). params are k6/http params; their
- * headers are added to Content-Type and Stripe-Signature. Returns the
- * k6/http Response.
+ * Serialises event (an object; a string or ArrayBuffer is sent as it is),
+ * signs it with secret and POSTs it to url like Stripe does, through
+ * k6/http's request (same params, metrics, tags and Response). params are
+ * k6/http params plus timestamp and scheme for the signature. Headers:
+ * Content-Type application/json unless params set one, the params' headers,
+ * and Stripe-Signature (always ours).
  */
 export function webhook(url, event, secret, params) {
-  requireSecret(secret, 'webhook');
+  const k = secretOf(secret, 'webhook');
   const body = payloadOf(event, 'webhook');
-  const p = Object.assign({}, params || {});
-  const header = sign(body, secret, { timestamp: p.timestamp });
-  delete p.timestamp;
-  p.headers = Object.assign({ 'Content-Type': 'application/json' }, p.headers || {});
-  p.headers[SIGNATURE_HEADER] = header;
+  const p = {};
+  let timestamp;
+  let scheme;
+  if (params !== undefined && params !== null) {
+    if (typeof params !== 'object') throw new TypeError('webhook: params must be an object');
+    for (const key of Object.keys(params)) {
+      if (key !== 'timestamp' && key !== 'scheme') p[key] = params[key];
+    }
+    timestamp = params.timestamp;
+    scheme = params.scheme;
+  }
+  const t = unixSeconds(timestamp, 'webhook', 'timestamp');
+  const headers = {};
+  let hasContentType = false;
+  if (p.headers !== undefined && p.headers !== null) {
+    if (typeof p.headers !== 'object') throw new TypeError('webhook: params.headers must be an object');
+    for (const name of Object.keys(p.headers)) {
+      const lower = name.toLowerCase();
+      if (lower === SIGNATURE_HEADER.toLowerCase()) continue; // ours wins
+      if (lower === 'content-type') hasContentType = true;
+      headers[name] = p.headers[name];
+    }
+  }
+  if (!hasContentType) headers['Content-Type'] = 'application/json';
+  headers[SIGNATURE_HEADER] = header('webhook', body, k, t, scheme, null);
+  p.headers = headers;
   return request('POST', url, body, p);
 }
 
