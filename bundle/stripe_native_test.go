@@ -10,8 +10,8 @@ import (
 	"strings"
 	"testing"
 
-	_ "github.com/stampede-load/stampede/js/x/stripe" // the native k6/x/stripe, to compare with
 	"github.com/stampede-load/stampede/js/modulestest"
+	_ "github.com/stampede-load/stampede/js/x/stripe" // the native k6/x/stripe, to compare with
 )
 
 // stripePair is one test VU with the native k6/x/stripe and one with the
