@@ -293,12 +293,16 @@ func (c *Client) Scalar(ctx context.Context, q string) (float64, error) {
 	}
 }
 
+// maxSnapshotConcurrency bounds the queries Snapshot has in flight at once.
+const maxSnapshotConcurrency = 8
+
 // Snapshot evaluates every query now and returns name -> value, where the
 // value is the sum over the series the query returns (NaN when it returns
 // none or fails). queries maps a name to a PromQL expression; nil means
 // DefaultSnapshotQueries, each named after itself. The queries run
-// concurrently. Failures are joined into the returned error (each a
-// *QueryError); the map is complete even then.
+// concurrently, at most 8 at a time, all evaluated at the same instant.
+// Failures are joined into the returned error (each a *QueryError); the map
+// is complete even then.
 func (c *Client) Snapshot(ctx context.Context, queries map[string]string) (map[string]float64, error) {
 	if queries == nil {
 		queries = make(map[string]string, len(DefaultSnapshotQueries))
@@ -313,10 +317,13 @@ func (c *Client) Snapshot(ctx context.Context, queries map[string]string) (map[s
 		wg   sync.WaitGroup
 	)
 	now := time.Now()
+	sem := make(chan struct{}, maxSnapshotConcurrency)
 	for name, q := range queries {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
 			v, err := c.sum(ctx, q, now)
 			mu.Lock()
 			defer mu.Unlock()
