@@ -148,6 +148,7 @@ type headerRoundTripper struct {
 	next    http.RoundTripper
 }
 
+// RoundTrip sends a copy of req with the fixed headers it lacks.
 func (h *headerRoundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 	req = req.Clone(req.Context())
 	for k, vs := range h.headers {

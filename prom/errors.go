@@ -53,6 +53,7 @@ type scrubbed struct {
 	orig error
 }
 
+// Error returns the scrubbed text.
 func (s *scrubbed) Error() string { return s.msg }
 
 // Is lets errors.Is match the original error chain without exposing its text.

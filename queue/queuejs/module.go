@@ -111,6 +111,7 @@ func (d vuDoer) Do(ctx context.Context, req *queue.Request) (*queue.Response, er
 // vuSink puts samples in the running VU's buffer (nowhere during init).
 type vuSink struct{ vu modules.VU }
 
+// Tags returns the VU's current tags (nil during init).
 func (s vuSink) Tags() *metrics.TagSet {
 	if st := s.vu.State(); st != nil && st.Tags != nil {
 		return st.Tags.Tags()
@@ -118,6 +119,7 @@ func (s vuSink) Tags() *metrics.TagSet {
 	return nil
 }
 
+// Add appends the samples to the VU's buffer; during init they are dropped.
 func (s vuSink) Add(samples ...metrics.Sample) {
 	if st := s.vu.State(); st != nil && st.Samples != nil {
 		st.Samples.Add(samples...)
