@@ -543,3 +543,18 @@ func TestPlannedVUsOverlap(t *testing.T) {
 		t.Errorf("planned %d, want 12", got)
 	}
 }
+
+// Only zero-length stages: the scenario ends at once instead of running
+// forever.
+func TestRampingVUsZeroLength(t *testing.T) {
+	t.Parallel()
+	r := &testRunner{sleep: 10 * time.Millisecond}
+	h := newHarness(t, r, `{"scenarios": {"r": {"executor": "ramping-vus", "startVUs": 0, "stages": [{"duration": "0s", "target": 3}]}}}`)
+	start := time.Now()
+	if err := h.run(); err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("took %s", d)
+	}
+}

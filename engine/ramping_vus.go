@@ -118,6 +118,9 @@ func (s *rampingVUs) run(ctx context.Context, stop <-chan struct{}) {
 	start := s.start()
 	ctl := newStopControl(ctx)
 	ctl.arm(stop, start, s.total, s.common.GracefulStop.D())
+	if s.total <= 0 {
+		ctl.cancelSoft() // only zero-length stages: nothing to run
+	}
 	slots := make([]*rampSlot, len(vus))
 	for i, vu := range vus {
 		slots[i] = &rampSlot{vu: vu}
