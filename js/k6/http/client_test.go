@@ -199,8 +199,11 @@ func TestTimingsAddUp(t *testing.T) {
 				if tm.Duration != tm.Sending+tm.Waiting+tm.Receiving {
 					t.Fatalf("duration %v != %v + %v + %v", tm.Duration, tm.Sending, tm.Waiting, tm.Receiving)
 				}
-				if tm.Waiting < 20*time.Millisecond || tm.Duration > wall {
-					t.Fatalf("waiting %v (server sleeps 20ms), duration %v, wall %v", tm.Waiting, tm.Duration, wall)
+				// The server sleeps 20ms before answering. Where the write
+				// ends is only known once the writing goroutine reports it,
+				// which a busy machine may delay, so check sending+waiting.
+				if tm.Sending+tm.Waiting < 20*time.Millisecond || tm.Duration > wall {
+					t.Fatalf("sending %v + waiting %v (server sleeps 20ms), duration %v, wall %v", tm.Sending, tm.Waiting, tm.Duration, wall)
 				}
 				if tm.Blocked+tm.Connecting+tm.TLSHandshaking+tm.Duration > wall {
 					t.Fatalf("phases %+v exceed the wall time %v", tm, wall)
