@@ -31,6 +31,7 @@ func checkNoDrift(t *testing.T, duration string, want int64) {
 	r := &testRunner{sleep: time.Millisecond}
 	h := newHarness(t, r, `{"scenarios": {"car": {"executor": "constant-arrival-rate", "rate": 200, "timeUnit": "1s",
 		"duration": "`+duration+`", "preAllocatedVUs": 100}}}`)
+	h.timeout = 2 * time.Minute
 	if err := h.run(); err != nil {
 		t.Fatal(err)
 	}

@@ -305,6 +305,8 @@ type harness struct {
 	sink   *sampleSink
 	logs   *logHook
 	eng    *Engine
+	// timeout bounds run (default 40 s).
+	timeout time.Duration
 }
 
 func newHarness(t *testing.T, runner Runner, optionsJSON string, extra ...func(*Params)) *harness {
@@ -317,7 +319,7 @@ func newHarness(t *testing.T, runner Runner, optionsJSON string, extra ...func(*
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := &harness{t: t, sink: &sampleSink{}, logs: &logHook{}}
+	h := &harness{t: t, sink: &sampleSink{}, logs: &logHook{}, timeout: 40 * time.Second}
 	if r, ok := runner.(*testRunner); ok {
 		r.t, h.runner = t, r
 	}
@@ -349,7 +351,7 @@ func (h *harness) run() error {
 			h.runner.check(h.t)
 		}
 		return err
-	case <-time.After(40 * time.Second):
+	case <-time.After(h.timeout):
 		h.t.Fatal("run did not end")
 		return nil
 	}
