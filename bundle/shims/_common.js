@@ -72,3 +72,18 @@ export function isObject(v) {
 export function nullish(v) {
   return v === undefined || v === null;
 }
+
+/**
+ * A URL for messages, as Go's url.URL.Redacted shows it: a password
+ * becomes "xxxxx", and a URL that is only a scheme ("http://") shows as
+ * "http:".
+ */
+export function redactURL(raw) {
+  const s = String(raw);
+  const bare = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/$/.exec(s);
+  if (bare) return `${bare[1].toLowerCase()}:`;
+  return s.replace(/^(\w+:\/\/)([^/@]*)@/, (all, scheme, userinfo) => {
+    const colon = userinfo.indexOf(':');
+    return colon < 0 ? all : `${scheme}${userinfo.slice(0, colon)}:xxxxx@`;
+  });
+}

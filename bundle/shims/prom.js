@@ -15,7 +15,7 @@
 // be sent from the init context.
 import { request, batch, expectedStatuses } from 'k6/http';
 import { Counter } from 'k6/metrics';
-import { durationMs, formatDuration, isObject, nullish } from './_common.js';
+import { durationMs, formatDuration, isObject, nullish, redactURL } from './_common.js';
 
 export const DEFAULT_TIMEOUT = '10s';
 
@@ -215,12 +215,6 @@ const ERROR_TYPES = {
 
 // ---- the client --------------------------------------------------------------
 
-function redactURL(raw) {
-  return String(raw).replace(/^(\w+:\/\/)([^/@]*)@/, (all, scheme, userinfo) => {
-    const colon = userinfo.indexOf(':');
-    return colon < 0 ? all : `${scheme}${userinfo.slice(0, colon)}:xxxxx@`;
-  });
-}
 
 function describe(v) {
   return typeof v === 'string' ? JSON.stringify(v) : String(v);
@@ -282,10 +276,7 @@ function parseConfig(config) {
     const m = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?#]*)/.exec(url);
     if (!m) validation.push(`url ${JSON.stringify(redactURL(url))} must use http or https`);
     else if (!['http', 'https'].includes(m[1].toLowerCase())) validation.push(`url ${JSON.stringify(redactURL(url))} must use http or https`);
-    else if (m[2].replace(/^.*@/, '') === '') {
-      const rest = url.slice(m[0].length);
-      validation.push(`url ${JSON.stringify(redactURL(rest === '' ? `${m[1]}:` : url))} has no host`);
-    }
+    else if (m[2].replace(/^.*@/, '') === '') validation.push(`url ${JSON.stringify(redactURL(url))} has no host`);
   }
   let timeout = durationMs(DEFAULT_TIMEOUT);
   if (!nullish(config.timeout)) {
