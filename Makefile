@@ -8,12 +8,12 @@ LDFLAGS := -s -w -X github.com/stampede-load/stampede/cmd/stampede/version.Versi
 # finish in about a minute.
 DEMO_ENV := -e TARGET_VUS=200 -e RAMP_UP=30s -e HOLD=15s -e RAMP_DOWN=10s -e THINK_TIME_MIN=0.5 -e THINK_TIME_MAX=1.5
 
-.PHONY: build test fmt-check vet unit demo bench clean
+.PHONY: build test fmt-check vet unit e2e demo bench clean
 
 build:
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/stampede
 
-test: fmt-check vet unit
+test: fmt-check vet unit e2e
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); \
@@ -22,8 +22,14 @@ fmt-check:
 vet:
 	$(GO) vet ./...
 
+# Unit and package tests, with the race detector.
 unit:
-	$(GO) test -race -timeout 30m ./...
+	$(GO) test -race -timeout 30m $$($(GO) list ./... | grep -v /e2e$$)
+
+# End-to-end runs of the real binary; alone, so that the latency thresholds
+# they check are not measured on a machine busy with the race-detector suite.
+e2e:
+	$(GO) test -timeout 20m -count=1 ./e2e
 
 demo: build
 	$(BIN) run --embedded-target $(DEMO_ENV) scripts/queue-concurrency.js
