@@ -297,6 +297,10 @@ func (r *Runner) runMain(ctx context.Context, name string, out metrics.Ingester,
 		v.core.EventLoop().WaitOnRegistered()
 		return nil, scriptError(err)
 	}
+	if ctx.Err() != nil {
+		// Cut short outside JavaScript (sleep, a dropped timer).
+		return nil, fmt.Errorf("%s() was interrupted: %w", name, context.Cause(ctx))
+	}
 	if promise != nil {
 		switch promise.State() {
 		case sobek.PromiseStateRejected:

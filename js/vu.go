@@ -11,6 +11,7 @@ import (
 	"github.com/grafana/sobek"
 
 	"github.com/stampede-load/stampede/config"
+	"github.com/stampede-load/stampede/js/internal/compiler"
 	"github.com/stampede-load/stampede/js/internal/vu"
 	"github.com/stampede-load/stampede/js/modules"
 	"github.com/stampede-load/stampede/metrics"
@@ -28,6 +29,7 @@ type VU struct {
 	modules map[string]*sobek.Object // loaded file and jslib modules (module objects) by URL
 	exports *sobek.Object            // the main script's exports
 	fns     map[string]sobek.Callable
+	helpers []sobek.Value // esbuild interop helpers shared by the VU's modules
 
 	env        *sobek.Object     // __ENV
 	envChanged map[string]string // scenario env keys applied over __ENV
@@ -121,6 +123,11 @@ func (v *VU) load(kind specKind, u *url.URL) (sobek.Value, error) {
 	if !ok {
 		return nil, fmt.Errorf("internal error: module %s did not compile to a function", key)
 	}
+	if v.helpers == nil {
+		if v.helpers, err = compiler.HelperValues(rt); err != nil {
+			return nil, err
+		}
+	}
 	module := rt.NewObject()
 	exports := rt.NewObject()
 	_ = module.Set("exports", exports)
@@ -133,8 +140,11 @@ func (v *VU) load(kind specKind, u *url.URL) (sobek.Value, error) {
 		env.CWD = dirURL(u)
 	}
 	filename := displayURL(u)
-	_, err = fn(sobek.Undefined(), module, exports, v.requireFunc(u), v.openFunc(u),
+	args := make([]sobek.Value, 0, len(compiler.WrapperParams))
+	args = append(args, module, exports, v.requireFunc(u), v.openFunc(u),
 		rt.ToValue(filename), rt.ToValue(path.Dir(filename)))
+	args = append(args, v.helpers...)
+	_, err = fn(sobek.Undefined(), args...)
 	if prevCWD != nil {
 		env.CWD = prevCWD
 	}

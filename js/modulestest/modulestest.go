@@ -41,6 +41,7 @@ type Runtime struct {
 	// Execution is the ExecutionInfo of states made by NewState.
 	Execution *ExecutionInfo
 
+	helpers []sobek.Value
 	logs    *logtest.Hook
 	cancel  context.CancelFunc
 	mu      sync.Mutex
@@ -334,7 +335,14 @@ func (r *Runtime) runModule(name, src string) (sobek.Value, error) {
 	if err := module.Set("exports", exports); err != nil {
 		return nil, err
 	}
-	if _, err := fn(sobek.Undefined(), module, exports, rt.ToValue(r.require)); err != nil {
+	if r.helpers == nil {
+		if r.helpers, err = compiler.HelperValues(rt); err != nil {
+			return nil, err
+		}
+	}
+	args := append([]sobek.Value{module, exports, rt.ToValue(r.require), sobek.Undefined(),
+		rt.ToValue(name), sobek.Undefined()}, r.helpers...)
+	if _, err := fn(sobek.Undefined(), args...); err != nil {
 		return nil, err
 	}
 	return module.Get("exports"), nil

@@ -3,6 +3,7 @@ package compiler
 import (
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -35,10 +36,11 @@ func LoaderFor(name string) Loader {
 }
 
 // WrapperParams are the parameters of the function every compiled file is
-// wrapped in; the program evaluates to that function.
-var WrapperParams = []string{"module", "exports", "require", "open", "__filename", "__dirname"}
+// wrapped in (the program evaluates to that function): the CommonJS
+// bindings, then the interop helpers HelperValues returns.
+var WrapperParams = append([]string{"module", "exports", "require", "open", "__filename", "__dirname"}, helperNames...)
 
-const wrapperHead = "(function (module, exports, require, open, __filename, __dirname) {\n"
+var wrapperHead = "(function (" + strings.Join(WrapperParams, ", ") + ") {\n"
 
 // Transform converts src to CommonJS wrapped in the module function, with an
 // inline source map pointing at name. name should be the file's URL
@@ -67,15 +69,16 @@ func Transform(name, src string, loader Loader) (string, error) {
 	if len(res.Errors) > 0 {
 		return "", transformError(name, res.Errors)
 	}
-	sm, err := shiftSourceMap(res.Map)
+	code, stripped := stripHelpers(string(res.Code))
+	sm, err := shiftSourceMap(res.Map, stripped)
 	if err != nil {
 		return "", fmt.Errorf("%s: source map: %w", name, err)
 	}
 	var b strings.Builder
-	b.Grow(len(wrapperHead) + len(res.Code) + len(sm)*4/3 + 64)
+	b.Grow(len(wrapperHead) + len(code) + len(sm)*4/3 + 64)
 	b.WriteString(wrapperHead)
-	b.Write(res.Code)
-	if len(res.Code) > 0 && res.Code[len(res.Code)-1] != '\n' {
+	b.WriteString(code)
+	if len(code) > 0 && code[len(code)-1] != '\n' {
 		b.WriteByte('\n')
 	}
 	b.WriteString("//# sourceMappingURL=data:application/json;charset=utf-8;base64,")
@@ -90,14 +93,24 @@ var unsupported = map[string]bool{
 	"for-await":       false,
 }
 
-// shiftSourceMap accounts for the wrapper's first line: one more generated
-// line without mappings.
-func shiftSourceMap(m []byte) ([]byte, error) {
+// shiftSourceMap accounts for the wrapper's first line (one more generated
+// line without mappings) and for the stripped helper lines (gone).
+func shiftSourceMap(m []byte, strippedLines int) ([]byte, error) {
 	var sm map[string]any
 	if err := json.Unmarshal(m, &sm); err != nil {
 		return nil, err
 	}
 	mappings, _ := sm["mappings"].(string)
+	for range strippedLines {
+		i := strings.IndexByte(mappings, ';')
+		if i < 0 {
+			return nil, errors.New("stripped helper lines have no mapping lines")
+		}
+		if i != 0 {
+			return nil, errors.New("a stripped helper line has mappings")
+		}
+		mappings = mappings[1:]
+	}
 	shifted, err := shiftColumns(mappings)
 	if err != nil {
 		return nil, err

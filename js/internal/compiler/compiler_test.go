@@ -25,7 +25,12 @@ func runModule(t *testing.T, name, src string, l Loader) (*sobek.Runtime, *sobek
 	module := rt.NewObject()
 	exports := rt.NewObject()
 	_ = module.Set("exports", exports)
-	_, err = fn(sobek.Undefined(), module, exports)
+	helpers, err := HelperValues(rt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	args := append([]sobek.Value{module, exports, sobek.Undefined(), sobek.Undefined(), sobek.Undefined(), sobek.Undefined()}, helpers...)
+	_, err = fn(sobek.Undefined(), args...)
 	return rt, module, err
 }
 
