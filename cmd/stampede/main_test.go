@@ -476,4 +476,11 @@ func TestCommandsRegistered(t *testing.T) {
 			t.Errorf("command %q: %v", name, err)
 		}
 	}
+	seen := map[string]bool{}
+	for _, c := range root.Commands() {
+		if seen[c.Name()] {
+			t.Errorf("command %q registered twice", c.Name())
+		}
+		seen[c.Name()] = true
+	}
 }

@@ -50,7 +50,6 @@ func newRootCmd(gs *globalState) *cobra.Command {
 	})
 
 	root.AddCommand(newRunCmd(gs, gf), newInspectCmd(gs), newVersionCmd(gs), newTargetCmd())
-	root.AddCommand(newTargetCmd())
 	return root
 }
 
