@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stampede-load/stampede/js/modulestest"
 	_ "github.com/stampede-load/stampede/queue/queuejs" // the native k6/x/queue, to compare with
@@ -212,5 +213,44 @@ func TestQueueShimMatchesNative(t *testing.T) {
 				t.Errorf("samples differ\nshim:   %v\nnative: %v", s, n)
 			}
 		})
+	}
+}
+
+// queue_join_latency covers every attempt and the backoff between them,
+// with sub-millisecond precision; queue_leave_latency covers the request.
+func TestQueueShimLatencies(t *testing.T) {
+	var joins atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/queue/join":
+			time.Sleep(20 * time.Millisecond)
+			if joins.Add(1) == 1 {
+				w.Header().Set("Retry-After", "0.05")
+				w.WriteHeader(http.StatusServiceUnavailable)
+				return
+			}
+			fmt.Fprint(w, `{"status":"waiting"}`)
+		case "/queue/leave":
+			time.Sleep(10 * time.Millisecond)
+			fmt.Fprint(w, `{"status":"idle"}`)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	vu := newShimVU(t, "import { Client } from 'k6/x/queue';\nexport { Client };\n")
+	vu.MoveToVUContext(vu.NewState())
+	vu.set(t, map[string]any{"BASE": srv.URL})
+	start := time.Now()
+	vu.eval(t, "const q = new Client({ baseUrl: BASE }); const u = { token: 't' }; [q.join(u).ok, q.leave(u).ok]")
+	wall := float64(time.Since(start)) / float64(time.Millisecond)
+	join, leave := vu.SamplesOf("queue_join_latency"), vu.SamplesOf("queue_leave_latency")
+	if len(join) != 1 || len(leave) != 1 {
+		t.Fatalf("%d join and %d leave latency samples, want 1 each", len(join), len(leave))
+	}
+	// Two 20 ms attempts and at least the 50 ms Retry-After between them.
+	if v := join[0].Value; v < 90 || v > wall {
+		t.Errorf("queue_join_latency = %.3f ms, want between 90 and %.3f", v, wall)
+	}
+	if v := leave[0].Value; v < 10 || v > wall-90 {
+		t.Errorf("queue_leave_latency = %.3f ms, want between 10 and %.3f", v, wall-90)
 	}
 }
