@@ -50,6 +50,7 @@ func newRootCmd(gs *globalState) *cobra.Command {
 	})
 
 	root.AddCommand(newRunCmd(gs, gf), newInspectCmd(gs), newVersionCmd(gs), newTargetCmd())
+	root.AddCommand(newBundleCmd())
 	return root
 }
 
