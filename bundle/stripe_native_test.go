@@ -87,6 +87,7 @@ func TestStripeShimMatchesNative(t *testing.T) {
 	const prelude = "var secret = 'whsec_diff'; var now = Math.floor(Date.now() / 1000); "
 	tests := []struct{ name, body string }{
 		{"constants", "return [stripe.SIGNATURE_HEADER, stripe.DEFAULT_API_VERSION, stripe.DEFAULT_TOLERANCE_SECONDS, typeof stripe.default.sign]"},
+		{"exports", "return [Object.keys(stripe).sort(), Object.keys(stripe.default).filter((k) => k !== 'default').sort()]"}, // natively default is the namespace itself
 		{"signature", "return [stripe.signature('{\"id\":1}', secret, 1700000000), stripe.signature('Zoë ✓ 🚀', secret, '5'), stripe.signature('', secret, new Date(1700000000999))]"},
 		{"signature of bytes", "return [stripe.signature(new Uint8Array([0, 255, 10]).buffer, secret, 1), stripe.signature(new Uint8Array([9, 0, 255, 10, 9]).subarray(1, 4), secret, 1)]"},
 		{"signature of an object", "return stripe.signature({ b: 1, a: 'x', n: null }, secret, 1)"},
