@@ -63,11 +63,13 @@ func newLoader(fsys fs.FS) *loader {
 	}
 }
 
+func isBuiltin(spec string) bool { return spec == "k6" || strings.HasPrefix(spec, "k6/") }
+
 // resolve turns spec, imported from the module at base, into what to load.
 // For built-ins the returned string is the module name; otherwise the URL.
 func resolve(base *url.URL, spec string) (specKind, *url.URL, error) {
 	switch {
-	case spec == "k6" || strings.HasPrefix(spec, "k6/"):
+	case isBuiltin(spec):
 		return specBuiltin, nil, nil
 	case strings.HasPrefix(spec, "https://") || strings.HasPrefix(spec, "http://"):
 		u, err := url.Parse(spec)

@@ -31,6 +31,9 @@ type VU struct {
 	fns     map[string]sobek.Callable
 	helpers []sobek.Value // esbuild interop helpers shared by the VU's modules
 
+	requireFn, openFn sobek.Value
+	frames            []sobek.StackFrame
+
 	env        *sobek.Object     // __ENV
 	envChanged map[string]string // scenario env keys applied over __ENV
 
@@ -83,8 +86,8 @@ func (r *Runner) newVU(ctx context.Context, id, idGlobal uint64) (*VU, error) {
 	_ = g.Set("__ENV", v.env)
 	_ = g.Set("__VU", id)
 	_ = g.Set("__ITER", 0)
-	_ = g.Set("require", v.requireFunc(r.mainURL))
-	_ = g.Set("open", v.openFunc(r.mainURL))
+	_ = g.Set("require", v.requireFunc())
+	_ = g.Set("open", v.openFunc())
 
 	var exports sobek.Value
 	err := core.EventLoop().Start(func() error {
@@ -141,7 +144,7 @@ func (v *VU) load(kind specKind, u *url.URL) (sobek.Value, error) {
 	}
 	filename := displayURL(u)
 	args := make([]sobek.Value, 0, len(compiler.WrapperParams))
-	args = append(args, module, exports, v.requireFunc(u), v.openFunc(u),
+	args = append(args, module, exports, v.requireFunc(), v.openFunc(),
 		rt.ToValue(filename), rt.ToValue(path.Dir(filename)))
 	args = append(args, v.helpers...)
 	_, err = fn(sobek.Undefined(), args...)
@@ -162,19 +165,46 @@ func dirURL(u *url.URL) *url.URL {
 	return &url.URL{Scheme: "file", Path: path.Dir(u.Path) + "/"}
 }
 
-// requireFunc returns the require function of the module at base.
-func (v *VU) requireFunc(base *url.URL) sobek.Value {
-	return v.rt.ToValue(func(call sobek.FunctionCall) sobek.Value {
+// callerURL returns the URL of the module whose code called the running
+// native function (require or open), or the main script's.
+func (v *VU) callerURL() *url.URL {
+	v.frames = v.rt.CaptureCallStack(0, v.frames[:0])
+	for i := range v.frames {
+		name := v.frames[i].SrcName()
+		if name == "<native>" || name == "" {
+			continue
+		}
+		if u, err := url.Parse(name); err == nil && u.Scheme != "" {
+			return u
+		}
+		break
+	}
+	return v.r.mainURL
+}
+
+// requireFunc returns the VU's require function: it resolves relative
+// specifiers against the calling module.
+func (v *VU) requireFunc() sobek.Value {
+	if v.requireFn != nil {
+		return v.requireFn
+	}
+	v.requireFn = v.rt.ToValue(func(call sobek.FunctionCall) sobek.Value {
 		spec := call.Argument(0)
 		if sobek.IsUndefined(spec) || sobek.IsNull(spec) {
 			panic(v.rt.NewTypeError("require() needs a module name"))
 		}
-		val, err := v.require(base, spec.String())
+		s := spec.String()
+		var base *url.URL
+		if !isBuiltin(s) {
+			base = v.callerURL()
+		}
+		val, err := v.require(base, s)
 		if err != nil {
 			throw(v.rt, err)
 		}
 		return val
 	})
+	return v.requireFn
 }
 
 func (v *VU) require(base *url.URL, spec string) (sobek.Value, error) {
@@ -201,9 +231,13 @@ func throw(rt *sobek.Runtime, err error) {
 	panic(rt.NewGoError(err))
 }
 
-// openFunc returns the open() function of the module at base.
-func (v *VU) openFunc(base *url.URL) sobek.Value {
-	return v.rt.ToValue(func(call sobek.FunctionCall) sobek.Value {
+// openFunc returns the VU's open(path[, "b"]): path is relative to the
+// calling module's directory.
+func (v *VU) openFunc() sobek.Value {
+	if v.openFn != nil {
+		return v.openFn
+	}
+	v.openFn = v.rt.ToValue(func(call sobek.FunctionCall) sobek.Value {
 		rt := v.rt
 		if v.core.State() != nil {
 			panic(rt.NewGoError(errors.New(`the "open()" function is only available in the init context (the global scope of the script), not in setup, teardown or iterations`)))
@@ -212,7 +246,7 @@ func (v *VU) openFunc(base *url.URL) sobek.Value {
 		if sobek.IsUndefined(p) || p.String() == "" {
 			panic(rt.NewTypeError("open() needs a file path"))
 		}
-		u, err := v.r.openURL(base, p.String())
+		u, err := v.r.openURL(v.callerURL(), p.String())
 		if err != nil {
 			panic(rt.NewGoError(err))
 		}
@@ -229,6 +263,7 @@ func (v *VU) openFunc(base *url.URL) sobek.Value {
 		}
 		return rt.ToValue(data)
 	})
+	return v.openFn
 }
 
 // openURL resolves open()'s path: relative to the calling module's directory
@@ -331,7 +366,7 @@ func (v *VU) newState(out metrics.Ingester) *modules.State {
 		Options:        &r.consolidated,
 		Registry:       r.registry,
 		BuiltinMetrics: r.builtin,
-		Samples:        metrics.NewBuffer(out, 0),
+		Samples:        metrics.NewBuffer(out, vuBufferSize),
 		Tags:           metrics.NewTagsAndMeta(r.baseTags),
 		SystemTags:     r.systemTags,
 		VUID:           v.id,
@@ -340,3 +375,8 @@ func (v *VU) newState(out metrics.Ingester) *modules.State {
 		Test:           r.test,
 	}
 }
+
+// vuBufferSize is the number of samples a VU buffers before handing a batch
+// over (it also hands them over at the end of every iteration): small enough
+// that 10,000 VUs do not hold megabytes of empty buffers.
+const vuBufferSize = 64

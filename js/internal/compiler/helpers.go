@@ -2,6 +2,7 @@ package compiler
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 
@@ -10,66 +11,23 @@ import (
 )
 
 // esbuild prepends to every file it converts to CommonJS the definitions of
-// the interop helpers that file uses (__export, __toCommonJS, __toESM ...).
-// Run per file and per VU they cost several KB and a few hundred
-// allocations each. Compile strips them when they are exactly esbuild's
-// definitions and every VU gets one shared set instead (the wrapper
-// function's helper parameters), with cheaper __toESM and __toCommonJS:
-// they return the module object itself instead of copying every export
-// into a new object behind a getter. Reads through the result are the
-// same; esbuild's copies only differ for code that mutates a namespace,
-// which ES modules forbid.
+// the interop helpers that file uses (__export, __toCommonJS, __toESM and
+// the Object functions they build on). Run per file and per VU they cost
+// about 10 KB and a few hundred allocations, and __toESM/__toCommonJS copy
+// every export into a new object behind a new getter. So Transform strips
+// the helper block when it is exactly esbuild's known definitions and the
+// rest of the file calls only __export, __toCommonJS and __toESM; every VU
+// passes native implementations of those three instead (HelperValues).
+// __toESM and __toCommonJS return the module object itself rather than a
+// copy: reads through it are the same, and ES modules forbid writes.
 
-// helperNames are the helpers shared per VU, in wrapper-parameter order.
-var helperNames = []string{
-	"__create", "__defProp", "__getOwnPropDesc", "__getOwnPropNames", "__getProtoOf",
-	"__hasOwnProp", "__export", "__copyProps", "__toESM", "__toCommonJS",
-}
-
-// helpersSource evaluates to the helper functions, in helperNames order.
-const helpersSource = `(function () {
-  var __create = Object.create;
-  var __defProp = Object.defineProperty;
-  var __getOwnPropDesc = Object.getOwnPropertyDescriptor;
-  var __getOwnPropNames = Object.getOwnPropertyNames;
-  var __getProtoOf = Object.getPrototypeOf;
-  var __hasOwnProp = Object.prototype.hasOwnProperty;
-  // Live bindings: each export is a getter of the module's local.
-  var __export = function (target, all) {
-    for (var name in all) __defProp(target, name, { get: all[name], enumerable: true });
-  };
-  var __copyProps = function (to, from, except) {
-    if ((from && typeof from === "object") || typeof from === "function") {
-      var keys = __getOwnPropNames(from);
-      for (var i = 0; i < keys.length; i++) {
-        var key = keys[i];
-        if (!__hasOwnProp.call(to, key) && key !== except) {
-          var desc = __getOwnPropDesc(from, key);
-          __defProp(to, key, { get: (function (k) { return function () { return from[k]; }; })(key), enumerable: !desc || desc.enumerable });
-        }
-      }
-    }
-    return to;
-  };
-  // An ES module (or a k6 module namespace) is used as it is; a CommonJS
-  // module gets "default" = module.exports in front of its properties.
-  var __toESM = function (mod, isNodeMode) {
-    if (!isNodeMode && mod && mod.__esModule) return mod;
-    var target = mod != null ? __create(mod) : {};
-    __defProp(target, "default", { value: mod, enumerable: true });
-    return target;
-  };
-  var __toCommonJS = function (mod) {
-    return __defProp(mod, "__esModule", { value: true });
-  };
-  return [__create, __defProp, __getOwnPropDesc, __getOwnPropNames, __getProtoOf,
-    __hasOwnProp, __export, __copyProps, __toESM, __toCommonJS];
-})()`
+// helperNames are the helpers passed to every module function, in
+// wrapper-parameter order.
+var helperNames = []string{"__export", "__toCommonJS", "__toESM"}
 
 var (
 	helpersOnce sync.Once
 	helperDefs  map[string]string // esbuild's exact definition text, by name
-	helpersPrg  *sobek.Program
 	helpersErr  error
 )
 
@@ -93,7 +51,6 @@ func learnHelpers() {
 				helperDefs[name] = def
 			}
 		}
-		helpersPrg, helpersErr = sobek.Compile("stampede:helpers", helpersSource, false)
 	})
 }
 
@@ -120,39 +77,77 @@ func helperName(code string) string {
 	return ""
 }
 
-// stripHelpers removes esbuild's helper definitions that start code and
-// match the known ones exactly, and returns the rest and the number of
-// lines removed.
+// stripHelpers removes the block of esbuild helper definitions that starts
+// code when every one of them is a known definition and the rest of the
+// code uses no helper but the provided ones. It returns the rest and the
+// number of lines removed (0 and code unchanged otherwise).
 func stripHelpers(code string) (string, int) {
 	learnHelpers()
-	lines := 0
-	for strings.HasPrefix(code, "var __") {
-		def, ok := helperDefs[helperName(code)]
-		if !ok || !strings.HasPrefix(code, def) {
-			break
-		}
-		code = code[len(def):]
-		lines += strings.Count(def, "\n")
+	if helpersErr != nil {
+		return code, 0
 	}
-	return code, lines
+	rest := code
+	var stripped []string
+	for strings.HasPrefix(rest, "var __") {
+		name := helperName(rest)
+		def, ok := helperDefs[name]
+		if !ok || !strings.HasPrefix(rest, def) {
+			return code, 0
+		}
+		rest = rest[len(def):]
+		stripped = append(stripped, name)
+	}
+	for _, name := range stripped {
+		if !slices.Contains(helperNames, name) && strings.Contains(rest, name) {
+			return code, 0
+		}
+	}
+	return rest, strings.Count(code[:len(code)-len(rest)], "\n")
 }
 
-// HelperValues returns the shared interop helpers for one runtime, in the
-// order of the wrapper parameters after the CommonJS ones. Create them once
-// per runtime and pass them to every module function.
+// HelperValues returns native __export, __toCommonJS and __toESM for rt, in
+// the order of the wrapper parameters after the CommonJS ones. Create them
+// once per runtime and pass them to every module function.
 func HelperValues(rt *sobek.Runtime) ([]sobek.Value, error) {
 	learnHelpers()
 	if helpersErr != nil {
 		return nil, helpersErr
 	}
-	v, err := rt.RunProgram(helpersPrg)
-	if err != nil {
-		return nil, err
+	export := func(call sobek.FunctionCall) sobek.Value {
+		target := call.Argument(0).ToObject(rt)
+		all := call.Argument(1).ToObject(rt)
+		for _, k := range all.Keys() {
+			if err := target.DefineAccessorProperty(k, all.Get(k), nil, sobek.FLAG_FALSE, sobek.FLAG_TRUE); err != nil {
+				panic(err)
+			}
+		}
+		return sobek.Undefined()
 	}
-	arr := v.ToObject(rt)
-	out := make([]sobek.Value, len(helperNames))
-	for i := range out {
-		out[i] = arr.Get(fmt.Sprint(i))
+	toCommonJS := func(call sobek.FunctionCall) sobek.Value {
+		mod := call.Argument(0).ToObject(rt)
+		if err := mod.DefineDataProperty("__esModule", rt.ToValue(true), sobek.FLAG_FALSE, sobek.FLAG_FALSE, sobek.FLAG_FALSE); err != nil {
+			panic(err)
+		}
+		return mod
 	}
-	return out, nil
+	toESM := func(call sobek.FunctionCall) sobek.Value {
+		mod := call.Argument(0)
+		obj, isObj := mod.(*sobek.Object)
+		if isObj && !call.Argument(1).ToBoolean() {
+			if m := obj.Get("__esModule"); m != nil && m.ToBoolean() {
+				return obj
+			}
+		}
+		var target *sobek.Object
+		if isObj {
+			target = rt.CreateObject(obj) // the CommonJS exports' properties, read through
+		} else {
+			target = rt.NewObject()
+		}
+		if err := target.DefineDataProperty("default", mod, sobek.FLAG_FALSE, sobek.FLAG_FALSE, sobek.FLAG_TRUE); err != nil {
+			panic(err)
+		}
+		return target
+	}
+	return []sobek.Value{rt.ToValue(export), rt.ToValue(toCommonJS), rt.ToValue(toESM)}, nil
 }

@@ -7,21 +7,45 @@ import (
 	"github.com/sirupsen/logrus"
 )
 
-func (v *VU) installConsole() {
-	rt := v.rt
-	c := rt.NewObject()
-	mk := func(level logrus.Level) func(sobek.FunctionCall) sobek.Value {
-		return func(call sobek.FunctionCall) sobek.Value {
-			v.consoleLog(level, call.Arguments)
-			return sobek.Undefined()
-		}
+// console is the global console object; its methods are created on first use.
+type console struct {
+	v     *VU
+	funcs map[string]sobek.Value
+}
+
+var consoleLevels = map[string]logrus.Level{
+	"log": logrus.InfoLevel, "info": logrus.InfoLevel, "debug": logrus.DebugLevel,
+	"warn": logrus.WarnLevel, "error": logrus.ErrorLevel,
+}
+
+var consoleKeys = []string{"debug", "error", "info", "log", "warn"}
+
+func (c *console) Get(key string) sobek.Value {
+	if f, ok := c.funcs[key]; ok {
+		return f
 	}
-	_ = c.Set("log", mk(logrus.InfoLevel))
-	_ = c.Set("info", mk(logrus.InfoLevel))
-	_ = c.Set("debug", mk(logrus.DebugLevel))
-	_ = c.Set("warn", mk(logrus.WarnLevel))
-	_ = c.Set("error", mk(logrus.ErrorLevel))
-	_ = rt.GlobalObject().Set("console", c)
+	level, ok := consoleLevels[key]
+	if !ok {
+		return nil
+	}
+	f := c.v.rt.ToValue(func(call sobek.FunctionCall) sobek.Value {
+		c.v.consoleLog(level, call.Arguments)
+		return sobek.Undefined()
+	})
+	if c.funcs == nil {
+		c.funcs = make(map[string]sobek.Value, 2)
+	}
+	c.funcs[key] = f
+	return f
+}
+
+func (c *console) Set(string, sobek.Value) bool { return false }
+func (c *console) Has(key string) bool          { _, ok := consoleLevels[key]; return ok }
+func (c *console) Delete(string) bool           { return false }
+func (c *console) Keys() []string               { return consoleKeys }
+
+func (v *VU) installConsole() {
+	_ = v.rt.GlobalObject().Set("console", v.rt.NewDynamicObject(&console{v: v}))
 }
 
 // consoleLog writes one console call through the VU's logger with the fields

@@ -99,36 +99,10 @@ func (v *VU) RequireBuiltin(name string) (*sobek.Object, error) {
 }
 
 // Instantiate turns a module instance into the VU's namespace object for name
-// and caches it, so later RequireBuiltin(name) calls return it.
+// and caches it, so later RequireBuiltin(name) calls return it. Exports are
+// converted to JavaScript values when the script first reads them.
 func (v *VU) Instantiate(name string, inst modules.Instance) (*sobek.Object, error) {
-	rt := v.rt
-	ex := inst.Exports()
-	ns := rt.NewObject()
-	if len(ex.Named) > 0 {
-		for k, val := range ex.Named {
-			if err := ns.Set(k, val); err != nil {
-				return nil, fmt.Errorf("module %q: export %q: %w", name, k, err)
-			}
-		}
-	} else if ex.Default != nil {
-		if o, ok := rt.ToValue(ex.Default).(*sobek.Object); ok {
-			for _, k := range o.Keys() {
-				if err := ns.Set(k, o.Get(k)); err != nil {
-					return nil, fmt.Errorf("module %q: export %q: %w", name, k, err)
-				}
-			}
-		}
-	}
-	var def sobek.Value = ns
-	if ex.Default != nil {
-		def = rt.ToValue(ex.Default)
-	}
-	if err := ns.Set("default", def); err != nil {
-		return nil, err
-	}
-	if err := ns.DefineDataProperty("__esModule", rt.ToValue(true), sobek.FLAG_FALSE, sobek.FLAG_FALSE, sobek.FLAG_FALSE); err != nil {
-		return nil, err
-	}
+	ns := newNamespace(v.rt, inst.Exports())
 	v.modules[name] = ns
 	return ns, nil
 }

@@ -79,70 +79,113 @@ func (e *Execution) state(what string) *modules.State {
 
 type getter func() any
 
-func (e *Execution) object(props map[string]getter) *sobek.Object {
-	rt := e.vu.Runtime()
-	o := rt.NewObject()
-	for name, get := range props {
-		get := get
-		g := rt.ToValue(func(sobek.FunctionCall) sobek.Value { return rt.ToValue(get()) })
-		if err := o.DefineAccessorProperty(name, g, nil, sobek.FLAG_FALSE, sobek.FLAG_TRUE); err != nil {
-			panic(err)
-		}
-	}
-	return o
+// liveObject is a read-only object whose properties are computed from the
+// VU's state on every read (a DynamicObject: no function per property).
+type liveObject struct {
+	rt    *sobek.Runtime
+	keys  []string
+	props map[string]getter
 }
+
+func (e *Execution) object(keys []string, props map[string]getter) *sobek.Object {
+	rt := e.vu.Runtime()
+	return rt.NewDynamicObject(&liveObject{rt: rt, keys: keys, props: props})
+}
+
+func (l *liveObject) Get(key string) sobek.Value {
+	if g, ok := l.props[key]; ok {
+		if v, isValue := g().(sobek.Value); isValue {
+			return v
+		}
+		return l.rt.ToValue(g())
+	}
+	return nil
+}
+
+func (l *liveObject) Set(string, sobek.Value) bool { return false }
+
+func (l *liveObject) Has(key string) bool {
+	_, ok := l.props[key]
+	return ok
+}
+
+func (l *liveObject) Delete(string) bool { return false }
+
+func (l *liveObject) Keys() []string { return l.keys }
 
 func (e *Execution) build() *sobek.Object {
 	rt := e.vu.Runtime()
-	root := rt.NewObject()
-
-	instance := e.object(map[string]getter{
-		"iterationsInterrupted": func() any { return e.exec().IterationsInterrupted() },
-		"iterationsCompleted":   func() any { return e.exec().IterationsCompleted() },
-		"vusActive":             func() any { return e.exec().VUsActive() },
-		"vusInitialized":        func() any { return e.exec().VUsInitialized() },
-		"currentTestRunDuration": func() any {
-			return float64(e.exec().CurrentTestRunDuration()) / float64(time.Millisecond)
-		},
-	})
-	scenario := e.object(map[string]getter{
-		"name":     func() any { return e.scenario().Name },
-		"executor": func() any { return e.scenario().Executor },
-		"startTime": func() any {
-			return e.scenario().StartTime.UnixMilli()
-		},
-		"progress": func() any {
-			if p := e.scenario().Progress; p != nil {
-				return p()
+	instance := e.object(
+		[]string{"iterationsInterrupted", "iterationsCompleted", "vusActive", "vusInitialized", "currentTestRunDuration"},
+		map[string]getter{
+			"iterationsInterrupted": func() any { return e.exec().IterationsInterrupted() },
+			"iterationsCompleted":   func() any { return e.exec().IterationsCompleted() },
+			"vusActive":             func() any { return e.exec().VUsActive() },
+			"vusInitialized":        func() any { return e.exec().VUsInitialized() },
+			"currentTestRunDuration": func() any {
+				return float64(e.exec().CurrentTestRunDuration()) / float64(time.Millisecond)
+			},
+		})
+	scenario := e.object(
+		[]string{"name", "executor", "startTime", "progress", "iterationInInstance", "iterationInTest"},
+		map[string]getter{
+			"name":      func() any { return e.scenario().Name },
+			"executor":  func() any { return e.scenario().Executor },
+			"startTime": func() any { return e.scenario().StartTime.UnixMilli() },
+			"progress": func() any {
+				if p := e.scenario().Progress; p != nil {
+					return p()
+				}
+				return 0.0
+			},
+			"iterationInInstance": func() any { return e.scenario().IterationInInstance },
+			"iterationInTest":     func() any { return e.scenario().IterationInTest },
+		})
+	var abort, fail sobek.Value
+	test := e.object([]string{"abort", "fail", "options"}, map[string]getter{
+		"abort": func() any {
+			if abort == nil {
+				abort = rt.ToValue(e.abort)
 			}
-			return 0.0
+			return abort
 		},
-		"iterationInInstance": func() any { return e.scenario().IterationInInstance },
-		"iterationInTest":     func() any { return e.scenario().IterationInTest },
+		"fail": func() any {
+			if fail == nil {
+				fail = rt.ToValue(e.fail)
+			}
+			return fail
+		},
+		"options": func() any { return e.options() },
 	})
-	test := rt.NewObject()
-	_ = test.Set("abort", e.abort)
-	_ = test.Set("fail", e.fail)
-	_ = test.DefineAccessorProperty("options", rt.ToValue(func(sobek.FunctionCall) sobek.Value { return e.options() }), nil, sobek.FLAG_FALSE, sobek.FLAG_TRUE)
-
-	vu := e.object(map[string]getter{
-		"idInInstance":        func() any { return e.state("VU").VUID },
-		"idInTest":            func() any { return e.state("VU").VUIDGlobal },
-		"iterationInInstance": func() any { return e.state("VU").VUIteration },
-		"iterationInScenario": func() any { return e.state("VU").Iteration },
+	var metricsObj sobek.Value
+	vuMetrics := func() any {
+		if metricsObj == nil {
+			tags := rt.NewDynamicObject(&tagsObject{e: e, kind: "tags"})
+			metadata := rt.NewDynamicObject(&tagsObject{e: e, kind: "metadata"})
+			o := rt.NewObject()
+			_ = o.Set("tags", tags)
+			_ = o.Set("metadata", metadata)
+			metricsObj = o
+		}
+		return metricsObj
+	}
+	vu := e.object(
+		[]string{"idInInstance", "idInTest", "iterationInInstance", "iterationInScenario", "metrics", "tags"},
+		map[string]getter{
+			"idInInstance":        func() any { return e.state("VU").VUID },
+			"idInTest":            func() any { return e.state("VU").VUIDGlobal },
+			"iterationInInstance": func() any { return e.state("VU").VUIteration },
+			"iterationInScenario": func() any { return e.state("VU").Iteration },
+			"metrics":             vuMetrics,
+			// Deprecated alias of vu.metrics.tags, kept by k6.
+			"tags": func() any { return vuMetrics().(*sobek.Object).Get("tags") },
+		})
+	root := e.object([]string{"instance", "scenario", "test", "vu"}, map[string]getter{
+		"instance": func() any { return instance },
+		"scenario": func() any { return scenario },
+		"test":     func() any { return test },
+		"vu":       func() any { return vu },
 	})
-	metricsObj := rt.NewObject()
-	tags := rt.NewDynamicObject(&tagsObject{e: e, kind: "tags"})
-	metadata := rt.NewDynamicObject(&tagsObject{e: e, kind: "metadata"})
-	_ = metricsObj.Set("tags", tags)
-	_ = metricsObj.Set("metadata", metadata)
-	_ = vu.Set("metrics", metricsObj)
-	_ = vu.Set("tags", tags) // deprecated alias of vu.metrics.tags, kept by k6
-
-	_ = root.Set("instance", instance)
-	_ = root.Set("scenario", scenario)
-	_ = root.Set("test", test)
-	_ = root.Set("vu", vu)
 	return root
 }
 

@@ -55,11 +55,31 @@ func NewTimers(vu modules.VU) *Timers {
 // Exports returns setTimeout, clearTimeout, setInterval and clearInterval.
 func (t *Timers) Exports() modules.Exports {
 	return modules.Exports{Named: map[string]any{
-		"setTimeout":    t.SetTimeout,
-		"clearTimeout":  t.Clear,
-		"setInterval":   t.SetInterval,
-		"clearInterval": t.Clear,
+		"setTimeout":    t.setTimeout,
+		"clearTimeout":  t.clear,
+		"setInterval":   t.setInterval,
+		"clearInterval": t.clear,
 	}}
+}
+
+func (t *Timers) setTimeout(call sobek.FunctionCall) sobek.Value {
+	return t.vu.Runtime().ToValue(t.add(call.Argument(0), call.Argument(1).ToFloat(), false, rest(call.Arguments)))
+}
+
+func (t *Timers) setInterval(call sobek.FunctionCall) sobek.Value {
+	return t.vu.Runtime().ToValue(t.add(call.Argument(0), call.Argument(1).ToFloat(), true, rest(call.Arguments)))
+}
+
+func (t *Timers) clear(call sobek.FunctionCall) sobek.Value {
+	t.Clear(call.Argument(0).ToInteger())
+	return sobek.Undefined()
+}
+
+func rest(args []sobek.Value) []sobek.Value {
+	if len(args) <= 2 {
+		return nil
+	}
+	return append([]sobek.Value(nil), args[2:]...)
 }
 
 // SetTimeout schedules fn(args...) after delay milliseconds and returns the timer id.
