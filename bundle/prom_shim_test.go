@@ -274,22 +274,28 @@ func TestPromShimInitContext(t *testing.T) {
 	}
 }
 
-// The shim's requests are ordinary k6/http requests: tagged, and never
-// counted as failed even when Prometheus fails.
+// The shim's requests are ordinary k6/http requests, named after the
+// operation, but they never count in http_req_failed nor carry the
+// expected_response tag, even when Prometheus fails.
 func TestPromShimRequestsAreNeverFailed(t *testing.T) {
 	srv := fakeProm(t)
 	vu := newShimVU(t, "import { Client } from 'k6/x/prom';\nexport { Client };\n")
 	vu.MoveToVUContext(vu.NewState())
 	vu.set(t, map[string]any{"URL": srv.URL, "TOKEN": promToken})
 	vu.eval(t, "const c = new Client({ url: URL, bearerToken: TOKEN }); c.query('boom'); c.snapshot(['up', 'bad(']); c.scalar('up');")
-	failed := vu.SamplesOf("http_req_failed")
-	if len(failed) != 4 {
-		t.Fatalf("%d http_req_failed samples, want 4", len(failed))
+	if n := len(vu.SamplesOf("http_req_failed")); n != 0 {
+		t.Fatalf("%d http_req_failed samples, want none", n)
 	}
-	for _, s := range failed {
+	reqs := vu.SamplesOf("http_reqs")
+	var names []string
+	for _, s := range reqs {
 		name, _ := s.Tags.Get("name")
-		if s.Value != 0 || !strings.HasPrefix(name, "prometheus ") {
-			t.Errorf("http_req_failed=%v name=%q, want 0 and a prometheus name", s.Value, name)
+		names = append(names, name)
+		if _, ok := s.Tags.Get("expected_response"); ok {
+			t.Errorf("request %s is tagged expected_response", name)
 		}
+	}
+	if want := []string{"prometheus query", "prometheus snapshot", "prometheus snapshot", "prometheus scalar"}; !slices.Equal(names, want) {
+		t.Fatalf("requests %q, want %q", names, want)
 	}
 }
