@@ -11,6 +11,7 @@ import (
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/stampede-load/stampede/config"
 	"github.com/stampede-load/stampede/js/modulestest"
 	_ "github.com/stampede-load/stampede/prom/promjs" // the native k6/x/prom, to compare with
 )
@@ -297,5 +298,22 @@ func TestPromShimRequestsAreNeverFailed(t *testing.T) {
 	}
 	if want := []string{"prometheus query", "prometheus snapshot", "prometheus snapshot", "prometheus scalar"}; !slices.Equal(names, want) {
 		t.Fatalf("requests %q, want %q", names, want)
+	}
+}
+
+// Prometheus answers are read even when the script discards response bodies.
+func TestPromShimWithDiscardResponseBodies(t *testing.T) {
+	srv := fakeProm(t)
+	discard := true
+	vu := newShimVU(t, "import { Client } from 'k6/x/prom';\nexport { Client };\n",
+		modulestest.WithOptions(&config.Options{DiscardResponseBodies: &discard}))
+	vu.MoveToVUContext(vu.NewState())
+	vu.set(t, map[string]any{"URL": srv.URL, "TOKEN": promToken})
+	got, err := jsonOf(vu.Runtime, "const c = new Client({ url: URL, bearerToken: TOKEN }); return [c.scalar('sum(up)'), c.snapshot(['sum(up)'])]")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != `[1,{"sum(up)":1}]` {
+		t.Fatalf("got %s, want the answers read", got)
 	}
 }

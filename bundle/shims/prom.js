@@ -336,9 +336,10 @@ export class Client {
 
 // Requests to Prometheus are the test's instruments, not the system under
 // test: responseCallback null keeps them out of http_req_failed and of the
-// expected_response sub-metrics.
+// expected_response sub-metrics. responseType text keeps the body even
+// with the discardResponseBodies option.
 function params(c, op) {
-  return { headers: c.headers, timeout: c.timeout, tags: { name: `prometheus ${op}` }, responseCallback: null };
+  return { headers: c.headers, timeout: c.timeout, tags: { name: `prometheus ${op}` }, responseCallback: null, responseType: 'text' };
 }
 
 function apiURL(c, path, query) {
