@@ -34,29 +34,42 @@ const DefaultBufferSize = 256
 // Buffer collects one VU's samples and hands them to an Ingester in batches.
 // Its mutex is per VU, so it is uncontended except for concurrent requests of
 // the same VU (http.batch); there is no global lock and no channel per sample.
+//
+// An empty Buffer holds no batch: the next one is allocated by the first Add,
+// sized like the last batch handed over (an iteration's samples), so an idle
+// VU costs a few words and a busy one allocates one right-sized batch per
+// flush instead of DefaultBufferSize samples.
 type Buffer struct {
 	mu   sync.Mutex
 	dst  Ingester
 	buf  []Sample
 	size int
+	hint int // capacity of the next batch: the length of the last one handed over
 }
+
+// minBatch is the capacity of a Buffer's first batch.
+const minBatch = 16
 
 // NewBuffer returns a Buffer that flushes to dst every size samples (DefaultBufferSize if size <= 0).
 func NewBuffer(dst Ingester, size int) *Buffer {
 	if size <= 0 {
 		size = DefaultBufferSize
 	}
-	return &Buffer{dst: dst, size: size, buf: make([]Sample, 0, size)}
+	return &Buffer{dst: dst, size: size, hint: min(minBatch, size)}
 }
 
 // Add appends samples, handing a full batch to the Ingester when the buffer fills.
 func (b *Buffer) Add(samples ...Sample) {
 	b.mu.Lock()
+	if b.buf == nil {
+		b.buf = make([]Sample, 0, max(b.hint, min(len(samples), b.size)))
+	}
 	b.buf = append(b.buf, samples...)
 	var full []Sample
 	if len(b.buf) >= b.size {
 		full = b.buf
-		b.buf = make([]Sample, 0, b.size)
+		b.buf = nil
+		b.hint = b.size
 	}
 	b.mu.Unlock()
 	if full != nil {
@@ -73,7 +86,8 @@ func (b *Buffer) Flush() {
 		return
 	}
 	full := b.buf
-	b.buf = make([]Sample, 0, b.size)
+	b.buf = nil
+	b.hint = min(len(full), b.size)
 	b.mu.Unlock()
 	b.dst.Ingest(full)
 }
