@@ -19,6 +19,10 @@
 //
 // The output imports nothing but stock k6 modules and remote URLs, so it
 // runs with `k6 run out.js`, `k6 cloud run out.js`, and with Stampede itself.
+// What the shims cannot do exactly as the native modules do (their
+// Prometheus requests are k6 HTTP requests, no Prometheus query in the init
+// context, millisecond clock for queue latencies) is listed in the README,
+// section "Running on stock k6 / Grafana Cloud k6".
 //
 // Bundle is safe for concurrent use; it reads the entry script and its
 // imports from the file system and writes nothing.
