@@ -30,10 +30,24 @@ func (e *ScriptException) Unwrap() []error { return []error{engine.ErrScriptExce
 
 // errInterrupted is the value a VU is interrupted with when its activation's
 // context ends.
-type errInterrupted struct{ cause error }
+type errInterrupted struct{ ctx context.Context }
 
-func (e errInterrupted) Error() string { return "the iteration was interrupted: " + e.cause.Error() }
-func (e errInterrupted) Unwrap() error { return e.cause }
+func (e errInterrupted) Error() string { return "interrupted: " + ctxErr(e.ctx).Error() }
+func (e errInterrupted) Unwrap() error { return ctxErr(e.ctx) }
+
+// ctxErr is ctx's error, wrapping both ctx.Err() (context.Canceled or
+// DeadlineExceeded, what callers test for) and the cancellation cause when
+// there is a distinct one.
+func ctxErr(ctx context.Context) error {
+	err := ctx.Err()
+	if err == nil {
+		return nil
+	}
+	if cause := context.Cause(ctx); cause != nil && cause != err {
+		return fmt.Errorf("%w (%w)", err, cause)
+	}
+	return err
+}
 
 // ErrInterrupted is wrapped (with the context's error) by the error RunOnce
 // returns for an iteration cut short because its RunContext ended; such an
@@ -49,7 +63,7 @@ func scriptError(err error) error {
 	var ie *sobek.InterruptedError
 	if errors.As(err, &ie) {
 		if v, ok := ie.Value().(errInterrupted); ok {
-			return fmt.Errorf("%w: %w", ErrInterrupted, v.cause)
+			return fmt.Errorf("%w: %w", ErrInterrupted, ctxErr(v.ctx))
 		}
 		if cause, ok := ie.Value().(error); ok {
 			return cause

@@ -68,7 +68,7 @@ func (v *VU) Activate(params *engine.VUActivationParams) engine.ActiveVU {
 	context.AfterFunc(a.ctx, func() {
 		a.intMu.Lock()
 		if a.iterating {
-			v.rt.Interrupt(errInterrupted{cause: context.Cause(a.ctx)})
+			v.rt.Interrupt(errInterrupted{ctx: a.ctx})
 		}
 		a.intMu.Unlock()
 		a.runMu.Lock() // wait for the running iteration to return
@@ -97,7 +97,7 @@ func (a *activeVU) RunOnce() error {
 	a.intMu.Lock()
 	if err := a.ctx.Err(); err != nil {
 		a.intMu.Unlock()
-		return fmt.Errorf("the VU's activation has ended: %w", err)
+		return fmt.Errorf("the VU's activation has ended: %w", ctxErr(a.ctx))
 	}
 	a.iterating = true
 	a.intMu.Unlock()
@@ -148,7 +148,7 @@ func (a *activeVU) run() error {
 	if cerr := a.ctx.Err(); cerr != nil && !errors.Is(err, engine.ErrScriptAborted) && !errors.Is(err, ErrInterrupted) {
 		// The activation ended while the iteration was outside JavaScript
 		// (sleep, a dropped timer, a cancelled request): it was cut short too.
-		err = fmt.Errorf("%w: %w", ErrInterrupted, context.Cause(a.ctx))
+		err = fmt.Errorf("%w: %w", ErrInterrupted, ctxErr(a.ctx))
 	}
 	interrupted := errors.Is(err, ErrInterrupted) || errors.Is(err, engine.ErrScriptAborted)
 

@@ -320,3 +320,16 @@ func TestConsoleFields(t *testing.T) {
 		t.Fatalf("init entry = %+v", first)
 	}
 }
+
+func TestInterruptWithCause(t *testing.T) {
+	t.Parallel()
+	e := mustLoad(t, map[string]string{"script.js": `export default function () { for (;;) {} }`})
+	ctx, cancel := context.WithCancelCause(context.Background())
+	a := activate(ctx, e.vu(1), "")
+	cause := errors.New("graceful stop over")
+	time.AfterFunc(20*time.Millisecond, func() { cancel(cause) })
+	err := a.RunOnce()
+	if !errors.Is(err, js.ErrInterrupted) || !errors.Is(err, context.Canceled) || !errors.Is(err, cause) {
+		t.Fatalf("err = %v", err)
+	}
+}

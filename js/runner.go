@@ -273,7 +273,7 @@ func (r *Runner) runMain(ctx context.Context, name string, out metrics.Ingester,
 	v.state = st
 	defer st.Samples.Flush()
 
-	stop := context.AfterFunc(ctx, func() { v.rt.Interrupt(errInterrupted{cause: context.Cause(ctx)}) })
+	stop := context.AfterFunc(ctx, func() { v.rt.Interrupt(errInterrupted{ctx: ctx}) })
 	defer func() {
 		stop()
 		v.rt.ClearInterrupt()
@@ -299,7 +299,7 @@ func (r *Runner) runMain(ctx context.Context, name string, out metrics.Ingester,
 	}
 	if ctx.Err() != nil {
 		// Cut short outside JavaScript (sleep, a dropped timer).
-		return nil, fmt.Errorf("%s() was interrupted: %w", name, context.Cause(ctx))
+		return nil, fmt.Errorf("%s() was interrupted: %w", name, ctxErr(ctx))
 	}
 	if promise != nil {
 		switch promise.State() {

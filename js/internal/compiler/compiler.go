@@ -138,6 +138,9 @@ func (e *SyntaxError) Error() string {
 func transformError(name string, msgs []api.Message) error {
 	m := msgs[0]
 	e := &SyntaxError{File: name, Msg: m.Text}
+	if strings.Contains(m.Text, "Top-level await") {
+		e.Msg = "top-level await is not supported: move the await into an async function (the default function, setup or a helper)"
+	}
 	if m.Location != nil {
 		e.Line = m.Location.Line
 		e.Column = m.Location.Column + 1

@@ -1,6 +1,7 @@
 package compiler
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -83,5 +84,66 @@ module.exports = [new A().p, A.s, o.b, c, d, String(big), rest.b, r, [1,2].at(-1
 	}
 	if got := m.Get("exports").String(); got != "1,2,2,3,6,1000,2,2024,2,true" {
 		t.Fatal(got)
+	}
+}
+
+func TestHelperStripping(t *testing.T) {
+	tests := []struct {
+		name, src string
+		stripped  bool
+	}{
+		{"exports and imports", `import a from "x"; import * as b from "y"; import { c } from "z"; export const d = a + b + c; export default 1;`, true},
+		{"commonjs has no helpers", `module.exports = require("x");`, false},
+		{"re-export needs esbuild's own helpers", `export * from "./x.js"; export const y = 1;`, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			code, err := Transform("file:///a.js", tc.src, JS)
+			if err != nil {
+				t.Fatal(err)
+			}
+			has := strings.Contains(code, "var __defProp")
+			if tc.stripped && has {
+				t.Fatalf("helpers not stripped:\n%s", code)
+			}
+			if tc.name == "re-export needs esbuild's own helpers" && !has {
+				t.Fatalf("helpers stripped although __reExport needs them:\n%s", code)
+			}
+		})
+	}
+}
+
+func TestReExportRuns(t *testing.T) {
+	src := "export * from \"./x.js\";\nexport const own = 1;\n"
+	prg, err := Compile("file:///a.js", src, JS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt := sobek.New()
+	fnv, _ := rt.RunProgram(prg)
+	fn, _ := sobek.AssertFunction(fnv)
+	helpers, _ := HelperValues(rt)
+	module := rt.NewObject()
+	_ = module.Set("exports", rt.NewObject())
+	req := rt.ToValue(func(string) map[string]any { return map[string]any{"fromX": 2} })
+	args := append([]sobek.Value{module, module.Get("exports"), req, sobek.Undefined(), sobek.Undefined(), sobek.Undefined()}, helpers...)
+	if _, err := fn(sobek.Undefined(), args...); err != nil {
+		t.Fatal(err)
+	}
+	ex := module.Get("exports").ToObject(rt)
+	if ex.Get("own").ToInteger() != 1 || ex.Get("fromX").ToInteger() != 2 {
+		t.Fatalf("exports = %v", ex.Keys())
+	}
+}
+
+func TestTransformErrors(t *testing.T) {
+	_, err := Transform("file:///a.js", "const x = await 1;\n", JS)
+	if err == nil || !strings.Contains(err.Error(), "file:///a.js:1:11: top-level await is not supported") {
+		t.Fatalf("err = %v", err)
+	}
+	_, err = Transform("file:///a.ts", "let x: = 1;", TS)
+	var se *SyntaxError
+	if !errors.As(err, &se) || se.Line != 1 {
+		t.Fatalf("err = %v", err)
 	}
 }
