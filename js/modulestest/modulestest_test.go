@@ -95,6 +95,10 @@ func TestRunScript(t *testing.T) {
 		},
 		{name: "timer callback throws", src: `setTimeout(() => { throw new Error("in timer") }, 1); 1`, wantErr: "in timer"},
 		{name: "setTimeout needs a function", src: `setTimeout("x", 1)`, wantErr: "TypeError"},
+		{name: "globals exist", src: `[typeof console.log, typeof setTimeout, typeof clearInterval, "setTimeout" in globalThis].join()`, want: "function,function,function,true"},
+		{name: "globals can be replaced", src: `var seen = []; globalThis.console = { log: (m) => seen.push(m) }; console.log("x"); setTimeout = () => 7; [seen.join(), setTimeout()].join()`, want: "x,7"},
+		{name: "global function declaration", src: `function setInterval() { return "mine" } setInterval()`, want: "mine"},
+		{name: "unknown globals are still reference errors", src: `nosuchthing`, wantErr: "ReferenceError: nosuchthing is not defined"},
 		{
 			name: "es module import",
 			src: `import { setTimeout as st } from "k6/timers";

@@ -44,10 +44,6 @@ func (c *console) Has(key string) bool          { _, ok := consoleLevels[key]; r
 func (c *console) Delete(string) bool           { return false }
 func (c *console) Keys() []string               { return consoleKeys }
 
-func (v *VU) installConsole() {
-	_ = v.rt.GlobalObject().Set("console", v.rt.NewDynamicObject(&console{v: v}))
-}
-
 // consoleLog writes one console call through the VU's logger with the fields
 // source=console and, while the VU runs, vu and iter.
 func (v *VU) consoleLog(level logrus.Level, args []sobek.Value) {

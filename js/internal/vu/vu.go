@@ -8,7 +8,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/stampede-load/stampede/js/eventloop"
-	"github.com/stampede-load/stampede/js/k6/timers"
+	_ "github.com/stampede-load/stampede/js/k6/timers" // the timer globals
 	"github.com/stampede-load/stampede/js/modules"
 )
 
@@ -40,8 +40,7 @@ func New(ctx context.Context, logger logrus.FieldLogger) *VU {
 		logger:  logger,
 		modules: make(map[string]*sobek.Object, 8),
 	}
-	v.installConsole()
-	v.installTimers()
+	v.installGlobals()
 	return v
 }
 
@@ -107,14 +106,57 @@ func (v *VU) Instantiate(name string, inst modules.Instance) (*sobek.Object, err
 	return ns, nil
 }
 
-func (v *VU) installTimers() {
-	t := timers.NewTimers(v)
-	ns, err := v.Instantiate("k6/timers", t)
-	if err != nil {
-		panic(err) // static exports; cannot fail
+// globals lazily provides the global functions every VU has (console and
+// the timers) as the prototype of the global object: a VU creates their
+// function objects only when its script uses them. Assigning one of them
+// defines an own property of the global object, as for any global.
+type globals struct{ v *VU }
+
+var globalKeys = []string{"console", "setTimeout", "clearTimeout", "setInterval", "clearInterval"}
+
+func (g *globals) Get(key string) sobek.Value {
+	switch key {
+	case "console":
+		c := g.v.rt.NewDynamicObject(&console{v: g.v})
+		g.define(key, c)
+		return c
+	case "setTimeout", "clearTimeout", "setInterval", "clearInterval":
+		ns, err := g.v.RequireBuiltin("k6/timers")
+		if err != nil {
+			panic(g.v.rt.NewGoError(err))
+		}
+		f := ns.Get(key)
+		g.define(key, f)
+		return f
 	}
-	g := v.rt.GlobalObject()
-	for _, k := range []string{"setTimeout", "clearTimeout", "setInterval", "clearInterval"} {
-		_ = g.Set(k, ns.Get(k))
+	return nil
+}
+
+// define makes key an own (writable, configurable, non-enumerable) property
+// of the global object, so later reads do not come back here.
+func (g *globals) define(key string, val sobek.Value) {
+	_ = g.v.rt.GlobalObject().DefineDataProperty(key, val, sobek.FLAG_TRUE, sobek.FLAG_TRUE, sobek.FLAG_FALSE)
+}
+
+func (g *globals) Set(key string, val sobek.Value) bool {
+	g.define(key, val)
+	return true
+}
+
+func (g *globals) Has(key string) bool {
+	for _, k := range globalKeys {
+		if k == key {
+			return true
+		}
+	}
+	return false
+}
+
+func (g *globals) Delete(string) bool { return true }
+func (g *globals) Keys() []string     { return nil }
+
+func (v *VU) installGlobals() {
+	if err := v.rt.GlobalObject().SetPrototype(v.rt.NewDynamicObject(&globals{v: v})); err != nil {
+		panic(err)
 	}
 }

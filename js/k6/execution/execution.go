@@ -36,16 +36,16 @@ var (
 type Execution struct {
 	vu  modules.VU
 	obj *sobek.Object
+
+	children        map[string]*sobek.Object
+	metricsObj      *sobek.Object
+	abortFn, failFn sobek.Value
 }
 
-// Exports returns the exec object (default) and instance, scenario, test
-// and vu (named).
+// Exports returns the exec object as the default export; its properties
+// (instance, scenario, test, vu) are the named exports.
 func (e *Execution) Exports() modules.Exports {
-	named := make(map[string]any, 4)
-	for _, k := range []string{"instance", "scenario", "test", "vu"} {
-		named[k] = e.obj.Get(k)
-	}
-	return modules.Exports{Default: e.obj, Named: named}
+	return modules.Exports{Default: e.obj}
 }
 
 // AbortError is what exec.test.abort() interrupts the VU with. It wraps
@@ -77,29 +77,28 @@ func (e *Execution) state(what string) *modules.State {
 	return st
 }
 
-type getter func() any
+// getter computes one property of an exec object for a VU.
+type getter func(e *Execution) any
 
 // liveObject is a read-only object whose properties are computed from the
-// VU's state on every read (a DynamicObject: no function per property).
+// VU's state on every read (a DynamicObject: no function per property; the
+// property tables are shared by all VUs).
 type liveObject struct {
-	rt    *sobek.Runtime
+	e     *Execution
 	keys  []string
 	props map[string]getter
 }
 
-func (e *Execution) object(keys []string, props map[string]getter) *sobek.Object {
-	rt := e.vu.Runtime()
-	return rt.NewDynamicObject(&liveObject{rt: rt, keys: keys, props: props})
-}
-
 func (l *liveObject) Get(key string) sobek.Value {
-	if g, ok := l.props[key]; ok {
-		if v, isValue := g().(sobek.Value); isValue {
-			return v
-		}
-		return l.rt.ToValue(g())
+	g, ok := l.props[key]
+	if !ok {
+		return nil
 	}
-	return nil
+	v := g(l.e)
+	if sv, isValue := v.(sobek.Value); isValue {
+		return sv
+	}
+	return l.e.vu.Runtime().ToValue(v)
 }
 
 func (l *liveObject) Set(string, sobek.Value) bool { return false }
@@ -113,81 +112,103 @@ func (l *liveObject) Delete(string) bool { return false }
 
 func (l *liveObject) Keys() []string { return l.keys }
 
-func (e *Execution) build() *sobek.Object {
-	rt := e.vu.Runtime()
-	instance := e.object(
-		[]string{"iterationsInterrupted", "iterationsCompleted", "vusActive", "vusInitialized", "currentTestRunDuration"},
-		map[string]getter{
-			"iterationsInterrupted": func() any { return e.exec().IterationsInterrupted() },
-			"iterationsCompleted":   func() any { return e.exec().IterationsCompleted() },
-			"vusActive":             func() any { return e.exec().VUsActive() },
-			"vusInitialized":        func() any { return e.exec().VUsInitialized() },
-			"currentTestRunDuration": func() any {
-				return float64(e.exec().CurrentTestRunDuration()) / float64(time.Millisecond)
-			},
-		})
-	scenario := e.object(
-		[]string{"name", "executor", "startTime", "progress", "iterationInInstance", "iterationInTest"},
-		map[string]getter{
-			"name":      func() any { return e.scenario().Name },
-			"executor":  func() any { return e.scenario().Executor },
-			"startTime": func() any { return e.scenario().StartTime.UnixMilli() },
-			"progress": func() any {
-				if p := e.scenario().Progress; p != nil {
-					return p()
-				}
-				return 0.0
-			},
-			"iterationInInstance": func() any { return e.scenario().IterationInInstance },
-			"iterationInTest":     func() any { return e.scenario().IterationInTest },
-		})
-	var abort, fail sobek.Value
-	test := e.object([]string{"abort", "fail", "options"}, map[string]getter{
-		"abort": func() any {
-			if abort == nil {
-				abort = rt.ToValue(e.abort)
-			}
-			return abort
-		},
-		"fail": func() any {
-			if fail == nil {
-				fail = rt.ToValue(e.fail)
-			}
-			return fail
-		},
-		"options": func() any { return e.options() },
-	})
-	var metricsObj sobek.Value
-	vuMetrics := func() any {
-		if metricsObj == nil {
-			tags := rt.NewDynamicObject(&tagsObject{e: e, kind: "tags"})
-			metadata := rt.NewDynamicObject(&tagsObject{e: e, kind: "metadata"})
-			o := rt.NewObject()
-			_ = o.Set("tags", tags)
-			_ = o.Set("metadata", metadata)
-			metricsObj = o
-		}
-		return metricsObj
-	}
-	vu := e.object(
-		[]string{"idInInstance", "idInTest", "iterationInInstance", "iterationInScenario", "metrics", "tags"},
-		map[string]getter{
-			"idInInstance":        func() any { return e.state("VU").VUID },
-			"idInTest":            func() any { return e.state("VU").VUIDGlobal },
-			"iterationInInstance": func() any { return e.state("VU").VUIteration },
-			"iterationInScenario": func() any { return e.state("VU").Iteration },
-			"metrics":             vuMetrics,
-			// Deprecated alias of vu.metrics.tags, kept by k6.
-			"tags": func() any { return vuMetrics().(*sobek.Object).Get("tags") },
-		})
-	root := e.object([]string{"instance", "scenario", "test", "vu"}, map[string]getter{
-		"instance": func() any { return instance },
-		"scenario": func() any { return scenario },
-		"test":     func() any { return test },
-		"vu":       func() any { return vu },
-	})
-	return root
+type objectDef struct {
+	keys  []string
+	props map[string]getter
 }
+
+func def(props map[string]getter, keys ...string) objectDef {
+	return objectDef{keys: keys, props: props}
+}
+
+var (
+	instanceDef = def(map[string]getter{
+		"iterationsInterrupted": func(e *Execution) any { return e.exec().IterationsInterrupted() },
+		"iterationsCompleted":   func(e *Execution) any { return e.exec().IterationsCompleted() },
+		"vusActive":             func(e *Execution) any { return e.exec().VUsActive() },
+		"vusInitialized":        func(e *Execution) any { return e.exec().VUsInitialized() },
+		"currentTestRunDuration": func(e *Execution) any {
+			return float64(e.exec().CurrentTestRunDuration()) / float64(time.Millisecond)
+		},
+	}, "iterationsInterrupted", "iterationsCompleted", "vusActive", "vusInitialized", "currentTestRunDuration")
+
+	scenarioDef = def(map[string]getter{
+		"name":      func(e *Execution) any { return e.scenario().Name },
+		"executor":  func(e *Execution) any { return e.scenario().Executor },
+		"startTime": func(e *Execution) any { return e.scenario().StartTime.UnixMilli() },
+		"progress": func(e *Execution) any {
+			if p := e.scenario().Progress; p != nil {
+				return p()
+			}
+			return 0.0
+		},
+		"iterationInInstance": func(e *Execution) any { return e.scenario().IterationInInstance },
+		"iterationInTest":     func(e *Execution) any { return e.scenario().IterationInTest },
+	}, "name", "executor", "startTime", "progress", "iterationInInstance", "iterationInTest")
+
+	testDef = def(map[string]getter{
+		"abort": func(e *Execution) any {
+			if e.abortFn == nil {
+				e.abortFn = e.vu.Runtime().ToValue(e.abort)
+			}
+			return e.abortFn
+		},
+		"fail": func(e *Execution) any {
+			if e.failFn == nil {
+				e.failFn = e.vu.Runtime().ToValue(e.fail)
+			}
+			return e.failFn
+		},
+		"options": func(e *Execution) any { return e.options() },
+	}, "abort", "fail", "options")
+
+	vuDef = def(map[string]getter{
+		"idInInstance":        func(e *Execution) any { return e.state("VU").VUID },
+		"idInTest":            func(e *Execution) any { return e.state("VU").VUIDGlobal },
+		"iterationInInstance": func(e *Execution) any { return e.state("VU").VUIteration },
+		"iterationInScenario": func(e *Execution) any { return e.state("VU").Iteration },
+		"metrics":             func(e *Execution) any { return e.vuMetrics() },
+		// Deprecated alias of vu.metrics.tags, kept by k6.
+		"tags": func(e *Execution) any { return e.vuMetrics().Get("tags") },
+	}, "idInInstance", "idInTest", "iterationInInstance", "iterationInScenario", "metrics", "tags")
+
+	rootDef = def(map[string]getter{
+		"instance": func(e *Execution) any { return e.child("instance", instanceDef) },
+		"scenario": func(e *Execution) any { return e.child("scenario", scenarioDef) },
+		"test":     func(e *Execution) any { return e.child("test", testDef) },
+		"vu":       func(e *Execution) any { return e.child("vu", vuDef) },
+	}, "instance", "scenario", "test", "vu")
+)
+
+func (e *Execution) object(d objectDef) *sobek.Object {
+	return e.vu.Runtime().NewDynamicObject(&liveObject{e: e, keys: d.keys, props: d.props})
+}
+
+// child returns the VU's object name (created on first use).
+func (e *Execution) child(name string, d objectDef) *sobek.Object {
+	if o, ok := e.children[name]; ok {
+		return o
+	}
+	if e.children == nil {
+		e.children = make(map[string]*sobek.Object, 4)
+	}
+	o := e.object(d)
+	e.children[name] = o
+	return o
+}
+
+func (e *Execution) vuMetrics() *sobek.Object {
+	if e.metricsObj == nil {
+		rt := e.vu.Runtime()
+		o := rt.NewObject()
+		_ = o.Set("tags", rt.NewDynamicObject(&tagsObject{e: e, kind: "tags"}))
+		_ = o.Set("metadata", rt.NewDynamicObject(&tagsObject{e: e, kind: "metadata"}))
+		e.metricsObj = o
+	}
+	return e.metricsObj
+}
+
+func (e *Execution) build() *sobek.Object { return e.object(rootDef) }
 
 func (e *Execution) exec() modules.ExecutionInfo {
 	st := e.state("instance")
