@@ -51,21 +51,22 @@ func (*RootModule) NewModuleInstance(vu modules.VU) modules.Instance {
 	return &Stripe{vu: vu, rt: vu.Runtime(), now: time.Now}
 }
 
-// Exports returns the module's functions and constants.
+// Exports returns the module's functions and constants. The functions are
+// Go values: the runtime turns each into a JS function when the script
+// first reads it, so a VU pays only for the functions its script uses.
 func (s *Stripe) Exports() modules.Exports {
-	fn := func(f func(sobek.FunctionCall) sobek.Value) sobek.Value { return s.rt.ToValue(f) }
 	return modules.Exports{Named: map[string]any{
 		"SIGNATURE_HEADER":          stripelib.SignatureHeader,
 		"DEFAULT_API_VERSION":       stripelib.DefaultAPIVersion,
 		"DEFAULT_TOLERANCE_SECONDS": int64(stripelib.DefaultTolerance / time.Second),
 
-		"signature":              fn(s.signature),
-		"sign":                   fn(s.sign),
-		"verify":                 fn(s.verify),
-		"event":                  fn(s.event),
-		"checkoutCompleted":      fn(s.checkoutCompleted),
-		"paymentIntentSucceeded": fn(s.paymentIntentSucceeded),
-		"webhook":                fn(s.webhook),
+		"signature":              s.signature,
+		"sign":                   s.sign,
+		"verify":                 s.verify,
+		"event":                  s.event,
+		"checkoutCompleted":      s.checkoutCompleted,
+		"paymentIntentSucceeded": s.paymentIntentSucceeded,
+		"webhook":                s.webhook,
 	}}
 }
 
