@@ -4,8 +4,8 @@ import (
 	"os"
 
 	"github.com/stampede-load/stampede/cmd/stampede/version"
-	k6http "github.com/stampede-load/stampede/js/k6/http"
 	_ "github.com/stampede-load/stampede/js/k6/all" // k6 built-in and extension modules
+	k6http "github.com/stampede-load/stampede/js/k6/http"
 )
 
 func main() {
