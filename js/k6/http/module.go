@@ -55,14 +55,18 @@ func (mi *ModuleInstance) Exports() modules.Exports { return modules.Exports{Nam
 
 func (mi *ModuleInstance) buildExports() {
 	rt := mi.rt
-	fn := func(f func(sobek.FunctionCall) sobek.Value) sobek.Value { return rt.ToValue(f) }
-	verb := func(method string, hasBody bool) sobek.Value {
-		return fn(func(c sobek.FunctionCall) sobek.Value {
+	// Functions are exported as Go values: the runtime turns each into a JS
+	// function when the script first reads it, so a VU pays only for the
+	// functions its script uses.
+	type fnT = func(sobek.FunctionCall) sobek.Value
+	fn := func(f fnT) fnT { return f }
+	verb := func(method string, hasBody bool) fnT {
+		return func(c sobek.FunctionCall) sobek.Value {
 			if hasBody {
 				return mi.request(method, c.Argument(0), c.Argument(1), c.Argument(2))
 			}
 			return mi.request(method, c.Argument(0), nil, c.Argument(1))
-		})
+		}
 	}
 	mi.named = map[string]any{
 		"get":     verb(http.MethodGet, false),
