@@ -40,17 +40,14 @@ func jsonServer(tb testing.TB) *httptest.Server {
 	return srv
 }
 
-// BenchmarkGetCheckIteration is one iteration of the CPU-per-request script
-// on one VU, its samples aggregated by the real metrics engine: allocs/op
-// and B/op are the generator's allocations per request.
-func BenchmarkGetCheckIteration(b *testing.B) {
-	srv := jsonServer(b)
+func getCheckRunner(b *testing.B, url string) *js.Runner {
+	b.Helper()
 	logger, _ := logtest.NewNullLogger()
 	logger.SetLevel(logrus.WarnLevel)
 	r, err := js.New(context.Background(), js.LoadConfig{
 		Path:   "/s/script.js",
 		FS:     fstest.MapFS{"s/script.js": &fstest.MapFile{Data: []byte(getCheckScript)}},
-		Env:    map[string]string{"URL": srv.URL + "/me"},
+		Env:    map[string]string{"URL": url},
 		Logger: logger,
 	})
 	if err != nil {
@@ -59,6 +56,28 @@ func BenchmarkGetCheckIteration(b *testing.B) {
 	if err := r.Configure(engine.RunnerConfig{Options: r.Options(), Execution: fakeExec{}, Test: fakeTest{}}); err != nil {
 		b.Fatal(err)
 	}
+	return r
+}
+
+// BenchmarkGetCheckNewVU initialises one VU of the CPU-per-request script
+// (k6 and k6/http imported): the VU cost of a minimal HTTP script.
+func BenchmarkGetCheckNewVU(b *testing.B) {
+	r := getCheckRunner(b, "http://127.0.0.1:1/")
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		if _, err := r.NewVU(context.Background(), uint64(i+1), uint64(i+1), discard); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkGetCheckIteration is one iteration of the CPU-per-request script
+// on one VU, its samples aggregated by the real metrics engine: allocs/op
+// and B/op are the generator's allocations per request.
+func BenchmarkGetCheckIteration(b *testing.B) {
+	srv := jsonServer(b)
+	r := getCheckRunner(b, srv.URL+"/me")
 	me, err := metrics.NewEngine(r.Registry(), metrics.EngineOptions{})
 	if err != nil {
 		b.Fatal(err)
