@@ -34,7 +34,18 @@ e2e:
 demo: build
 	$(BIN) run --embedded-target $(DEMO_ENV) scripts/queue-concurrency.js
 
+# Benchmarks (BENCHMARKS.md): the end-to-end harness's short runs against
+# loopback servers (a table, about 6 minutes; needs hey and wrk for the CPU
+# comparison), then the micro-benchmarks of the VU and request paths.
+# bench-full: the long runs (10-minute flat-memory run, the seed's full
+# queue-concurrency profile; about 35 minutes) and every package's benchmarks.
 bench: build
+	$(GO) run ./bench/cmd/stampede-bench -stampede $(BIN)
+	$(GO) test -run '^$$' -bench . -benchmem ./bench/ ./metrics/
+
+.PHONY: bench-full
+bench-full: build
+	$(GO) run ./bench/cmd/stampede-bench -stampede $(BIN) -full -repeat 5
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 2s ./...
 
 clean:

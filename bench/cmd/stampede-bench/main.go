@@ -224,6 +224,7 @@ func (h *harness) startup(ctx context.Context) error {
 		next <- i
 	}
 	close(next)
+	cpu0 := selfCPU()
 	initStart := time.Now()
 	for range runtime.GOMAXPROCS(0) {
 		wg.Add(1)
@@ -241,6 +242,7 @@ func (h *harness) startup(ctx context.Context) error {
 	}
 	wg.Wait()
 	initTook := time.Since(initStart)
+	initCPU := selfCPU() - cpu0
 	if first != nil {
 		return first
 	}
@@ -257,7 +259,8 @@ func (h *harness) startup(ctx context.Context) error {
 		Measured: fmt.Sprintf("%.2f s", initTook.Seconds()),
 		Target:   "< 2 s",
 		Verdict:  verdict(initTook < 2*time.Second),
-		Detail:   fmt.Sprintf("%.0f µs/VU; live heap %.1f KB/VU; script load %s", float64(initTook.Microseconds())/float64(n), perVU, loaded.Round(time.Millisecond)),
+		Detail: fmt.Sprintf("CPU %.0f µs/VU (%.2f s of CPU: the floor on %d idle CPUs is %.2f s); live heap %.1f KB/VU; script load %s",
+			float64(initCPU.Microseconds())/float64(n), initCPU.Seconds(), runtime.GOMAXPROCS(0), initCPU.Seconds()/float64(runtime.GOMAXPROCS(0)), perVU, loaded.Round(time.Millisecond)),
 	})
 	return nil
 }
@@ -495,7 +498,7 @@ func (h *harness) cpuPerRequest(ctx context.Context) error {
 			Detail:   fmt.Sprintf("median of %d x %s; %.0f req/s", len(r.cpuPerReq), dur, bench.Median(r.rps)),
 		}
 		if tool.name == "stampede" {
-			rr.Name = fmt.Sprintf("cpu/request: stampede, 50 VUs, http.get + check")
+			rr.Name = "cpu/request: stampede, 50 VUs, http.get + check"
 			if hey != nil {
 				hcpr := bench.Median(slicesClone(hey.cpuPerReq))
 				rr.Target = fmt.Sprintf("<= hey (%.1f µs)", hcpr)
@@ -657,6 +660,15 @@ func (h *harness) seedProfile(ctx context.Context) error {
 }
 
 // --- helpers ---
+
+// selfCPU is this process's user + system CPU time so far.
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
 
 func tail(s string, n int) string {
 	s = strings.TrimSpace(s)
