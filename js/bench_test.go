@@ -105,36 +105,38 @@ func BenchmarkNewVUParallel(b *testing.B) {
 	})
 }
 
-// BenchmarkVUMemory reports the live heap per VU with 1,000 VUs alive.
+// BenchmarkVUMemory keeps b.N VUs alive (initialised on every core) and
+// reports the live heap per VU. Run with -benchtime 1000x or more.
 func BenchmarkVUMemory(b *testing.B) {
 	r := benchRunner(b)
-	const n = 1000
-	for range b.N {
-		var before, after runtime.MemStats
-		runtime.GC()
-		runtime.ReadMemStats(&before)
-		vus := make([]engine.InitializedVU, n)
-		var wg sync.WaitGroup
-		for w := range runtime.GOMAXPROCS(0) {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for i := w; i < n; i += runtime.GOMAXPROCS(0) {
-					v, err := r.NewVU(context.Background(), uint64(i+1), uint64(i+1), discard)
-					if err != nil {
-						b.Error(err)
-						return
-					}
-					vus[i] = v
+	n := b.N
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	b.ResetTimer()
+	vus := make([]engine.InitializedVU, n)
+	var wg sync.WaitGroup
+	workers := runtime.GOMAXPROCS(0)
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < n; i += workers {
+				v, err := r.NewVU(context.Background(), uint64(i+1), uint64(i+1), discard)
+				if err != nil {
+					b.Error(err)
+					return
 				}
-			}()
-		}
-		wg.Wait()
-		runtime.GC()
-		runtime.ReadMemStats(&after)
-		b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/n/1024, "KB/VU")
-		runtime.KeepAlive(vus)
+				vus[i] = v
+			}
+		}()
 	}
+	wg.Wait()
+	b.StopTimer()
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	b.ReportMetric(float64(int64(after.HeapAlloc)-int64(before.HeapAlloc))/float64(n)/1024, "KB/VU")
+	runtime.KeepAlive(vus)
 }
 
 // BenchmarkIteration measures one iteration of the default function.

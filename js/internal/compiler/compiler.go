@@ -70,6 +70,9 @@ func Transform(name, src string, loader Loader) (string, error) {
 		return "", transformError(name, res.Errors)
 	}
 	code, stripped := stripHelpers(string(res.Code))
+	if stripped > 0 {
+		code = lazyExports(code)
+	}
 	sm, err := shiftSourceMap(res.Map, stripped)
 	if err != nil {
 		return "", fmt.Errorf("%s: source map: %w", name, err)

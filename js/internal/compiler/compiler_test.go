@@ -147,3 +147,15 @@ func TestTransformErrors(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+func TestHelperStrippingURLNames(t *testing.T) {
+	// esbuild names the exports object "__exports" for this file name; that
+	// is not a helper and must not stop the stripping.
+	code, err := Transform("https://jslib.k6.io/k6-utils/1.4.0/index.js", "export const a = 1;", JS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(code, "var __defProp") || !strings.Contains(code, "case \"a\": return a;") {
+		t.Fatalf("not stripped:\n%s", code)
+	}
+}

@@ -77,9 +77,8 @@ func helperName(code string) string {
 	return ""
 }
 
-// stripHelpers removes the block of esbuild helper definitions that starts
-// code when every one of them is a known definition and the rest of the
-// code uses no helper but the provided ones. It returns the rest and the
+// stripHelpers removes the known esbuild helper definitions that start code
+// when the rest of the code uses no stripped helper but the provided ones. It returns the rest and the
 // number of lines removed (0 and code unchanged otherwise).
 func stripHelpers(code string) (string, int) {
 	learnHelpers()
@@ -92,7 +91,10 @@ func stripHelpers(code string) (string, int) {
 		name := helperName(rest)
 		def, ok := helperDefs[name]
 		if !ok || !strings.HasPrefix(rest, def) {
-			return code, 0
+			// Not a known helper (maybe the module's own "var __exports"):
+			// the block ends here. An unknown helper left in place would
+			// use stripped ones, which the check below catches.
+			break
 		}
 		rest = rest[len(def):]
 		stripped = append(stripped, name)
@@ -113,8 +115,14 @@ func HelperValues(rt *sobek.Runtime) ([]sobek.Value, error) {
 	if helpersErr != nil {
 		return nil, helpersErr
 	}
+	lazy := make(map[*sobek.Object]*moduleExports, 2)
 	export := func(call sobek.FunctionCall) sobek.Value {
 		target := call.Argument(0).ToObject(rt)
+		if get, ok := sobek.AssertFunction(call.Argument(1)); ok {
+			// The form lazyExports writes: one function for every export.
+			lazy[target] = &moduleExports{rt: rt, get: get, names: call.Argument(2)}
+			return sobek.Undefined()
+		}
 		all := call.Argument(1).ToObject(rt)
 		for _, k := range all.Keys() {
 			if err := target.DefineAccessorProperty(k, all.Get(k), nil, sobek.FLAG_FALSE, sobek.FLAG_TRUE); err != nil {
@@ -125,6 +133,10 @@ func HelperValues(rt *sobek.Runtime) ([]sobek.Value, error) {
 	}
 	toCommonJS := func(call sobek.FunctionCall) sobek.Value {
 		mod := call.Argument(0).ToObject(rt)
+		if me, ok := lazy[mod]; ok {
+			delete(lazy, mod)
+			return rt.NewDynamicObject(me)
+		}
 		if err := mod.DefineDataProperty("__esModule", rt.ToValue(true), sobek.FLAG_FALSE, sobek.FLAG_FALSE, sobek.FLAG_FALSE); err != nil {
 			panic(err)
 		}
@@ -150,4 +162,58 @@ func HelperValues(rt *sobek.Runtime) ([]sobek.Value, error) {
 		return target
 	}
 	return []sobek.Value{rt.ToValue(export), rt.ToValue(toCommonJS), rt.ToValue(toESM)}, nil
+}
+
+// moduleExports is an ES module's exports object made by lazyExports' form:
+// every read calls the module's one getter function, so bindings stay live.
+// The export names are only turned into Go strings when enumerated or
+// tested with `in`.
+type moduleExports struct {
+	rt    *sobek.Runtime
+	get   sobek.Callable
+	names sobek.Value // the JS array of export names
+	keys  []string
+	set   map[string]struct{}
+}
+
+func (m *moduleExports) load() {
+	if m.set != nil {
+		return
+	}
+	if err := m.rt.ExportTo(m.names, &m.keys); err != nil {
+		panic(err)
+	}
+	m.set = make(map[string]struct{}, len(m.keys))
+	for _, k := range m.keys {
+		m.set[k] = struct{}{}
+	}
+}
+
+func (m *moduleExports) has(key string) bool {
+	m.load()
+	_, ok := m.set[key]
+	return ok
+}
+
+func (m *moduleExports) Get(key string) sobek.Value {
+	if key == "__esModule" {
+		return m.rt.ToValue(true)
+	}
+	v, err := m.get(sobek.Undefined(), m.rt.ToValue(key))
+	if err != nil {
+		panic(err)
+	}
+	if sobek.IsUndefined(v) && !m.has(key) {
+		return nil // not an export: inherited properties still resolve
+	}
+	return v
+}
+
+func (m *moduleExports) Set(string, sobek.Value) bool { return false }
+func (m *moduleExports) Has(key string) bool          { return key == "__esModule" || m.has(key) }
+func (m *moduleExports) Delete(string) bool           { return false }
+
+func (m *moduleExports) Keys() []string {
+	m.load()
+	return m.keys
 }
