@@ -66,6 +66,20 @@ func TestScripts(t *testing.T) {
 			},
 		},
 		{
+			name: "exports are live bindings",
+			files: map[string]string{
+				"script.js": `import * as lib from "./lib.js"; import { counter, inc } from "./lib.js"; import def from "./lib.js";
+					export default function () {
+						inc(); inc();
+						if (lib.counter !== 2 || counter !== 2) throw new Error("live binding: " + lib.counter + "/" + counter);
+						if (lib["my-key"] !== 1 || def() !== "d") throw new Error("keys");
+						if (Object.keys(lib).sort().join() !== "counter,default,inc,my-key") throw new Error(Object.keys(lib).join());
+						if (!("inc" in lib) || ("nope" in lib) || lib.nope !== undefined) throw new Error("in");
+					}`,
+				"lib.js": `export let counter = 0; export function inc() { counter++ } const a = 1; export { a as "my-key" }; export default () => "d";`,
+			},
+		},
+		{
 			name: "typescript main script",
 			files: map[string]string{"script.ts": `
 				interface Data { n: number }
