@@ -17,7 +17,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 )
 
@@ -29,12 +28,16 @@ type RSSPoint struct {
 
 // Usage is what a finished child process cost.
 type Usage struct {
-	Wall     time.Duration
-	User     time.Duration // user CPU time (getrusage of the child)
-	Sys      time.Duration // system CPU time
-	MaxRSSKB int64         // peak resident set size in KiB (ru_maxrss)
-	ExitCode int           // -1 when killed by a signal
-	RSS      []RSSPoint    // VmRSS sampled while it ran
+	Wall time.Duration
+	User time.Duration // user CPU time (getrusage of the child)
+	Sys  time.Duration // system CPU time
+	// PeakRSSKB is the child's peak resident set size in KiB: the last
+	// VmHWM sampled from /proc while it ran (0 without sampling). The
+	// rusage ru_maxrss is not used: Linux folds the parent's peak into it
+	// when the child execs from a vfork, so a big harness inflates it.
+	PeakRSSKB int64
+	ExitCode  int        // -1 when killed by a signal
+	RSS       []RSSPoint // VmRSS sampled while it ran
 }
 
 // CPU is user + system time.
@@ -62,6 +65,7 @@ type Child struct {
 
 	mu   sync.Mutex
 	rss  []RSSPoint
+	hwm  int64 // last VmHWM read
 	done chan struct{}
 }
 
@@ -104,12 +108,18 @@ func (c *Child) sample(every time.Duration) {
 		case <-c.done:
 			return
 		case <-t.C:
-			kb, err := c.RSSKB()
+			f, err := os.Open(fmt.Sprintf("/proc/%d/status", c.cmd.Process.Pid))
+			if err != nil {
+				continue
+			}
+			st, err := parseStatus(f, "VmRSS", "VmHWM")
+			f.Close()
 			if err != nil {
 				continue
 			}
 			c.mu.Lock()
-			c.rss = append(c.rss, RSSPoint{At: time.Since(c.start), KB: kb})
+			c.rss = append(c.rss, RSSPoint{At: time.Since(c.start), KB: st["VmRSS"]})
+			c.hwm = max(c.hwm, st["VmHWM"], st["VmRSS"])
 			c.mu.Unlock()
 		}
 	}
@@ -130,11 +140,9 @@ func (c *Child) Wait() (Usage, error) {
 	}
 	ps := c.cmd.ProcessState
 	u := Usage{Wall: wall, User: ps.UserTime(), Sys: ps.SystemTime(), ExitCode: ps.ExitCode()}
-	if ru, ok := ps.SysUsage().(*syscall.Rusage); ok {
-		u.MaxRSSKB = ru.Maxrss // KiB on Linux
-	}
 	c.mu.Lock()
 	u.RSS = slices.Clone(c.rss)
+	u.PeakRSSKB = c.hwm
 	c.mu.Unlock()
 	return u, nil
 }
@@ -181,27 +189,39 @@ func ProcStatusKB(pid int, field string) (int64, error) {
 }
 
 func parseStatusKB(r io.Reader, field string) (int64, error) {
+	st, err := parseStatus(r, field)
+	return st[field], err
+}
+
+// parseStatus reads the "<field>: N kB" lines of fields from a
+// /proc/<pid>/status; every field must be there.
+func parseStatus(r io.Reader, fields ...string) (map[string]int64, error) {
+	out := make(map[string]int64, len(fields))
 	sc := bufio.NewScanner(r)
-	prefix := field + ":"
 	for sc.Scan() {
-		line := sc.Text()
-		if !strings.HasPrefix(line, prefix) {
+		name, rest, ok := strings.Cut(sc.Text(), ":")
+		if !ok || !slices.Contains(fields, name) {
 			continue
 		}
-		f := strings.Fields(line[len(prefix):])
+		f := strings.Fields(rest)
 		if len(f) == 0 {
-			break
+			return nil, fmt.Errorf("%s: no value", name)
 		}
 		n, err := strconv.ParseInt(f[0], 10, 64)
 		if err != nil {
-			return 0, fmt.Errorf("%s: %w", field, err)
+			return nil, fmt.Errorf("%s: %w", name, err)
 		}
-		return n, nil
+		out[name] = n
 	}
 	if err := sc.Err(); err != nil {
-		return 0, err
+		return nil, err
 	}
-	return 0, fmt.Errorf("no %s line in the process status", field)
+	for _, f := range fields {
+		if _, ok := out[f]; !ok {
+			return nil, fmt.Errorf("no %s line in the process status", f)
+		}
+	}
+	return out, nil
 }
 
 // Server is a loopback HTTP server answering every request with a small
