@@ -14,7 +14,6 @@ import (
 	promconfig "github.com/prometheus/common/config"
 	"github.com/sirupsen/logrus"
 
-	"github.com/stampede-load/stampede/config"
 	"github.com/stampede-load/stampede/js/modules"
 	"github.com/stampede-load/stampede/metrics"
 	"github.com/stampede-load/stampede/prom"
@@ -200,7 +199,7 @@ func (mi *ModuleInstance) parseConfig(v sobek.Value) (prom.Config, error) {
 	}
 	cfg.Timeout = prom.DefaultTimeout
 	if t := obj.Get("timeout"); !isNullish(t) {
-		d, err := duration(t)
+		d, err := modules.DurationValue(t)
 		if err != nil {
 			problems = append(problems, "timeout: "+err.Error())
 		} else {
@@ -230,34 +229,6 @@ func (mi *ModuleInstance) parseConfig(v sobek.Value) (prom.Config, error) {
 		return cfg, errors.New("prom: invalid client config: " + strings.Join(problems, "; "))
 	}
 	return cfg, nil
-}
-
-// duration parses a k6 duration: a string ("250ms", "1m30s", bare seconds)
-// or a number of milliseconds.
-func duration(v sobek.Value) (time.Duration, error) {
-	switch x := v.Export().(type) {
-	case int64:
-		if x < 0 {
-			return 0, fmt.Errorf("%d must not be negative", x)
-		}
-		return time.Duration(x) * time.Millisecond, nil
-	case float64:
-		if math.IsNaN(x) || math.IsInf(x, 0) || x < 0 {
-			return 0, fmt.Errorf("%v is not a duration; want a non-negative number of milliseconds or a string such as \"250ms\"", x)
-		}
-		return time.Duration(x * float64(time.Millisecond)), nil
-	case string:
-		d, err := config.ParseDuration(x)
-		if err != nil {
-			return 0, err
-		}
-		if d < 0 {
-			return 0, fmt.Errorf("%q must not be negative", x)
-		}
-		return d, nil
-	default:
-		return 0, fmt.Errorf("%s is not a duration; use a string such as \"30s\" or a number of milliseconds", v.String())
-	}
 }
 
 // timeArg parses a time argument: a Date, Unix seconds (number or numeric
@@ -388,7 +359,7 @@ func (c *client) queryRange(q string, opts sobek.Value) sobek.Value {
 	end := c.mi.timeArg(o.Get("end"), "end")
 	var step time.Duration
 	if s := o.Get("step"); !isNullish(s) {
-		d, err := duration(s)
+		d, err := modules.DurationValue(s)
 		if err != nil {
 			c.mi.throwf("prom: queryRange step: %v", err)
 		}

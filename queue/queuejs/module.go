@@ -10,7 +10,6 @@ import (
 
 	"github.com/grafana/sobek"
 
-	"github.com/stampede-load/stampede/config"
 	khttp "github.com/stampede-load/stampede/js/k6/http"
 	"github.com/stampede-load/stampede/js/modules"
 	"github.com/stampede-load/stampede/metrics"
@@ -128,34 +127,6 @@ func (s vuSink) Add(samples ...metrics.Sample) {
 
 func isNullish(v sobek.Value) bool { return v == nil || sobek.IsUndefined(v) || sobek.IsNull(v) }
 
-// duration parses a k6 duration: a string ("250ms", "1m30s", bare seconds)
-// or a number of milliseconds.
-func duration(v sobek.Value) (time.Duration, error) {
-	switch x := v.Export().(type) {
-	case int64:
-		if x < 0 {
-			return 0, fmt.Errorf("%d must not be negative", x)
-		}
-		return time.Duration(x) * time.Millisecond, nil
-	case float64:
-		if math.IsNaN(x) || math.IsInf(x, 0) || x < 0 {
-			return 0, fmt.Errorf("%v is not a duration; want a non-negative number of milliseconds or a string such as \"250ms\"", x)
-		}
-		return time.Duration(x * float64(time.Millisecond)), nil
-	case string:
-		d, err := config.ParseDuration(x)
-		if err != nil {
-			return 0, err
-		}
-		if d < 0 {
-			return 0, fmt.Errorf("%q must not be negative", x)
-		}
-		return d, nil
-	default:
-		return 0, fmt.Errorf("%s is not a duration; use a string such as \"30s\" or a number of milliseconds", v.String())
-	}
-}
-
 // client is the JS Client's Go side.
 type client struct {
 	mi *ModuleInstance
@@ -239,7 +210,7 @@ func (mi *ModuleInstance) parseConfig(v sobek.Value) (queue.Config, error) {
 	}
 	cfg.BaseURL, cfg.Region, cfg.Mode = str("baseUrl"), str("region"), str("mode")
 	if t := obj.Get("timeout"); !isNullish(t) {
-		d, err := duration(t)
+		d, err := modules.DurationValue(t)
 		if err != nil {
 			problems = append(problems, "timeout: "+err.Error())
 		} else if d == 0 {
@@ -366,7 +337,7 @@ func (c *client) waitForMatch(user, opts sobek.Value) sobek.Value {
 	if o, ok := opts.(*sobek.Object); ok {
 		for name, dst := range map[string]*time.Duration{"timeout": &wo.Timeout, "pollInterval": &wo.PollInterval} {
 			if v := o.Get(name); !isNullish(v) {
-				d, err := duration(v)
+				d, err := modules.DurationValue(v)
 				if err != nil {
 					panic(c.mi.rt.NewTypeError(fmt.Sprintf("queue: waitForMatch %s: %v", name, err)))
 				}
