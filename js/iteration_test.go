@@ -333,3 +333,44 @@ func TestInterruptWithCause(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+func TestAbortAndFail(t *testing.T) {
+	t.Parallel()
+	t.Run("abort in init", func(t *testing.T) {
+		t.Parallel()
+		_, err := load(t, map[string]string{"script.js": `import exec from "k6/execution"; exec.test.abort("no config"); export default function () {}`}, nil)
+		if !errors.Is(err, engine.ErrScriptAborted) || !strings.Contains(err.Error(), "no config") {
+			t.Fatalf("err = %v", err)
+		}
+	})
+	t.Run("abort in setup", func(t *testing.T) {
+		t.Parallel()
+		e := mustLoad(t, map[string]string{"script.js": `import exec from "k6/execution"; export function setup() { exec.test.abort("setup says no") } export default function () {}`})
+		_, err := e.r.Setup(context.Background(), e.out)
+		if !errors.Is(err, engine.ErrScriptAborted) {
+			t.Fatalf("err = %v", err)
+		}
+		if len(e.test.aborts) != 1 || e.test.aborts[0] != "setup says no" {
+			t.Fatalf("aborts = %v", e.test.aborts)
+		}
+		// The main VU is usable afterwards (the interrupt was cleared).
+		if err := e.r.Teardown(context.Background(), e.out); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Run("fail goes on", func(t *testing.T) {
+		t.Parallel()
+		e := mustLoad(t, map[string]string{"script.js": `import exec from "k6/execution"; export default function () { exec.test.fail("bad"); globalThis.after = true }
+			export function check() { if (!globalThis.after) throw new Error("stopped") }`})
+		v := e.vu(1)
+		if err := activate(context.Background(), v, "").RunOnce(); err != nil {
+			t.Fatal(err)
+		}
+		if err := activate(context.Background(), v, "check").RunOnce(); err != nil {
+			t.Fatal(err)
+		}
+		if len(e.test.fails) != 1 || e.test.fails[0] != "bad" {
+			t.Fatalf("fails = %v", e.test.fails)
+		}
+	})
+}
