@@ -51,8 +51,8 @@ func ctxErr(ctx context.Context) error {
 
 // ErrInterrupted is wrapped (with the context's error) by the error RunOnce
 // returns for an iteration cut short because its RunContext ended; such an
-// iteration emits no iteration samples.
-var ErrInterrupted = errors.New("iteration interrupted")
+// iteration emits no iteration samples. It is engine.ErrIterationInterrupted.
+var ErrInterrupted = engine.ErrIterationInterrupted
 
 // scriptError converts an error from running JavaScript into what callers get:
 // a *ScriptException for script errors, the interrupt's cause for interrupts.
