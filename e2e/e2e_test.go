@@ -354,3 +354,29 @@ func TestQueueConcurrencyThousandVUs(t *testing.T) {
 		t.Errorf("vus max = %v, want about 1000", max)
 	}
 }
+
+// Every example teaches something that works: each runs cleanly (the
+// Prometheus one against a Prometheus that is down, which must not fail it).
+func TestExamplesRun(t *testing.T) {
+	cases := []struct {
+		file string
+		args []string
+	}{
+		{"stripe-webhook.js", []string{"--embedded-target"}},
+		{"queue-round-trip.js", []string{"--embedded-target"}},
+		{"custom-threshold.js", []string{"--embedded-target"}},
+		{"typescript-scenario.ts", []string{"--embedded-target"}},
+		{"prometheus-snapshot.js", envArgs("PROMETHEUS_URL=http://" + freeAddr(t))},
+	}
+	for _, tc := range cases {
+		t.Run(tc.file, func(t *testing.T) {
+			r := run(t, time.Minute, nil, append(tc.args, "../examples/"+tc.file)...)
+			if r.code != 0 {
+				t.Fatalf("exit code %d, want 0\nstdout:\n%s\nstderr:\n%s", r.code, tail(r.stdout), tail(r.stderr))
+			}
+			if strings.Contains(r.stderr, "level=error") {
+				t.Errorf("errors logged:\n%s", tail(r.stderr))
+			}
+		})
+	}
+}
