@@ -380,3 +380,27 @@ func TestExamplesRun(t *testing.T) {
 		})
 	}
 }
+
+// `stampede bundle` output is a self-contained script with no k6/x import
+// that the same binary runs to a pass against the embedded target.
+func TestBundledScenarioRuns(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "spike.bundle.js")
+	cmd := exec.Command(stampedeBin, "bundle", "../scripts/token-purchase-spike.js", "-o", out)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("bundle: %v\n%s", err, b)
+	}
+	src, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(src), "k6/x/") {
+		t.Fatal("the bundle still imports a k6/x module")
+	}
+	args := append([]string{"--embedded-target"}, envArgs("BASE_RATE=5", "SPIKE_RATE=20", "RAMP_UP=1s",
+		"SPIKE_HOLD=1s", "RAMP_DOWN=1s", "PREALLOCATED_VUS=5", "MAX_VUS=10", "SEED_USER_COUNT=3")...)
+	r := run(t, time.Minute, nil, append(args, out)...)
+	expectPass(t, r)
+	if n := r.metric(t, "webhooks_accepted", "count"); n < 10 {
+		t.Errorf("webhooks_accepted = %v, want the bundled shims to have credited events", n)
+	}
+}
