@@ -14,6 +14,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/stampede-load/stampede/metrics"
 )
 
 // Defaults of Config.
@@ -150,6 +152,10 @@ type Client struct {
 
 	mu       sync.Mutex
 	joinedAt map[string]time.Time // userId -> join acknowledgement
+
+	tagMu    sync.Mutex
+	tagBase  *metrics.TagSet            // the sink's tags tagsByOp was built on
+	tagsByOp map[string]*metrics.TagSet // op ("" for latencies) -> sample tags
 }
 
 // New returns a Client for cfg, or an error wrapping ErrInvalidConfig.
@@ -395,7 +401,7 @@ func (c *Client) Join(ctx context.Context, u User, opts JoinOptions) (Result, er
 		return Result{}, failure(OpJoin, res, http.StatusOK, &u)
 	}
 	acked := c.now()
-	c.record(ctx, c.m.metric(OpJoin), ms(acked.Sub(start)), nil)
+	c.record(ctx, c.m.metric(OpJoin), ms(acked.Sub(start)), "")
 	c.mu.Lock()
 	c.joinedAt[u.UserID] = acked
 	c.mu.Unlock()
@@ -443,7 +449,7 @@ func (c *Client) Leave(ctx context.Context, u User) (Result, error) {
 	if !ok {
 		return Result{}, failure(OpLeave, res, http.StatusOK, &u)
 	}
-	c.record(ctx, c.m.metric(OpLeave), ms(c.now().Sub(start)), nil)
+	c.record(ctx, c.m.metric(OpLeave), ms(c.now().Sub(start)), "")
 	return Result{HTTPStatus: res.Status, Body: body}, nil
 }
 
@@ -515,7 +521,7 @@ func (c *Client) WaitForMatch(ctx context.Context, u User, opts WaitOptions) (Re
 			delete(c.joinedAt, u.UserID)
 			c.mu.Unlock()
 			if ok {
-				c.record(ctx, c.m.metric(OpWaitForMatch), ms(c.now().Sub(joined)), nil)
+				c.record(ctx, c.m.metric(OpWaitForMatch), ms(c.now().Sub(joined)), "")
 			}
 			return Result{HTTPStatus: res.Status, Body: body}, nil
 		case "waiting":
@@ -694,5 +700,5 @@ func (c *Client) recordOp(ctx context.Context, op string, ok bool) {
 	if !ok {
 		v = 1
 	}
-	c.record(ctx, c.m.metric(""), v, map[string]string{"op": op})
+	c.record(ctx, c.m.metric(""), v, op)
 }

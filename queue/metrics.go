@@ -74,15 +74,35 @@ type Sink interface {
 	Add(samples ...metrics.Sample)
 }
 
-// record adds one sample of m tagged with region, mode and extra, unless
-// there is nowhere to put it or ctx is done (the test is stopping).
-func (c *Client) record(ctx context.Context, m *metrics.Metric, v float64, extra map[string]string) {
+// record adds one sample of m tagged with region, mode and, when op is not
+// empty, op, unless there is nowhere to put it or ctx is done (the test is
+// stopping).
+func (c *Client) record(ctx context.Context, m *metrics.Metric, v float64, op string) {
 	if m == nil || c.sink == nil || ctx.Err() != nil {
 		return
 	}
-	tags := c.sink.Tags().With("region", c.region).With("mode", c.mode)
-	for k, val := range extra {
-		tags = tags.With(k, val)
+	c.sink.Add(metrics.Sample{Metric: m, Tags: c.tagsFor(c.sink.Tags(), op), Time: c.now(), Value: v})
+}
+
+// tagsFor returns base with region, mode and op (when not empty) set. The
+// tag sets are cached for the last base seen: a VU's tags change only when
+// its group or tags do, so every operation reuses its tag set instead of
+// building one per sample.
+func (c *Client) tagsFor(base *metrics.TagSet, op string) *metrics.TagSet {
+	c.tagMu.Lock()
+	defer c.tagMu.Unlock()
+	if c.tagsByOp == nil || base != c.tagBase {
+		c.tagBase = base
+		c.tagsByOp = make(map[string]*metrics.TagSet, 4)
 	}
-	c.sink.Add(metrics.Sample{Metric: m, Tags: tags, Time: c.now(), Value: v})
+	if t, ok := c.tagsByOp[op]; ok {
+		return t
+	}
+	extra := []metrics.Tag{{Key: "region", Value: c.region}, {Key: "mode", Value: c.mode}}
+	if op != "" {
+		extra = append(extra, metrics.Tag{Key: "op", Value: op})
+	}
+	t := base.WithTags(extra...)
+	c.tagsByOp[op] = t
+	return t
 }

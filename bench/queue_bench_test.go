@@ -1,0 +1,85 @@
+package bench_test
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+
+	"github.com/sirupsen/logrus"
+	logtest "github.com/sirupsen/logrus/hooks/test"
+
+	"github.com/stampede-load/stampede/engine"
+	"github.com/stampede-load/stampede/js"
+	"github.com/stampede-load/stampede/js/modules"
+	"github.com/stampede-load/stampede/metrics"
+	"github.com/stampede-load/stampede/target"
+)
+
+// BenchmarkQueueScriptIteration is one iteration of the seed's
+// queue-concurrency.js (join, then leave; the VU's user is created and
+// seeded on its first iteration) on one VU, without think time, against the
+// reference target in this process: allocs/op and B/op are the generator's
+// allocations per iteration of the seed profile (two requests), whose GC
+// cost grows with them.
+func BenchmarkQueueScriptIteration(b *testing.B) {
+	srv, err := target.New(target.Config{Addr: "127.0.0.1:0"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := srv.Start(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = srv.Shutdown(context.Background()) })
+
+	logger, _ := logtest.NewNullLogger()
+	logger.SetLevel(logrus.WarnLevel)
+	path, err := filepath.Abs("../scripts/queue-concurrency.js")
+	if err != nil {
+		b.Fatal(err)
+	}
+	r, err := js.New(context.Background(), js.LoadConfig{
+		Path: path,
+		Env: map[string]string{
+			"BASE_URL": srv.URL(), "STRIPE_WEBHOOK_SECRET": srv.WebhookSecret().Reveal(),
+			"THINK_TIME_MIN": "0", "THINK_TIME_MAX": "0",
+		},
+		Logger: logger,
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := r.Configure(engine.RunnerConfig{Options: r.Options(), Execution: fakeExec{}, Test: fakeTest{}}); err != nil {
+		b.Fatal(err)
+	}
+	me, err := metrics.NewEngine(r.Registry(), metrics.EngineOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	v, err := r.NewVU(context.Background(), 1, 1, me)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var n int64
+	a := v.Activate(&engine.VUActivationParams{
+		RunContext: context.Background(),
+		Scenario:   &modules.ScenarioState{Name: "queue_concurrency", Executor: "ramping-vus"},
+		GetNextIterationCounters: func() (int64, int64) {
+			n++
+			return n - 1, n - 1
+		},
+	})
+	if err := a.RunOnce(); err != nil { // creates and seeds the user
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		if err := a.RunOnce(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	if reqs := me.Snapshot(); reqs == nil {
+		b.Fatal("no snapshot")
+	}
+}
