@@ -1,13 +1,16 @@
 package queue
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -371,6 +374,10 @@ func TestDecodeObject(t *testing.T) {
 		{` {"status":"waiting","position":3} `, "[status position]", false},
 		{`{"a":1,"a":2}`, "[a]", false},
 		{`{}`, "[]", false},
+		{`{"o":{"x":1,"y":[{"z":2}]},"s":"a,\"b\":{","n":2}`, "[o s n]", false},
+		{`{"a\"b":1,"\u00e9":2,"c":[1,{"d":3}]}`, `[a"b é c]`, false},
+		{`{ "k1" : 1 , "k2" : { "k3" : "}" } , "k4" : [ "," ] }`, "[k1 k2 k4]", false},
+		{`null`, "", true},
 		{`[]`, "", true},
 		{`"x"`, "", true},
 		{`{"a":1} {"b":2}`, "", true},
@@ -424,5 +431,72 @@ func TestConfigValidate(t *testing.T) {
 				t.Errorf("error shows the password: %v", err)
 			}
 		})
+	}
+}
+
+// streamKeys is the reference for decodeObject's key order: a token-by-token
+// decode of the object.
+func streamKeys(t *testing.T, b []byte) []string {
+	t.Helper()
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if _, err := dec.Token(); err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for dec.More() {
+		kt, err := dec.Token()
+		if err != nil {
+			t.Fatal(err)
+		}
+		k := kt.(string)
+		var v any
+		if err := dec.Decode(&v); err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Contains(keys, k) {
+			keys = append(keys, k)
+		}
+	}
+	return keys
+}
+
+func TestDecodeObjectKeyOrderMatchesStreaming(t *testing.T) {
+	var big strings.Builder
+	big.WriteString("{")
+	for i := range 40 {
+		fmt.Fprintf(&big, `"k%02d":{"n%d":[%d,"}"]},`, 39-i, i, i)
+	}
+	big.WriteString(`"k05":"dup","last":true}`)
+	inputs := []string{
+		big.String(),
+		`{"userId":"usr_1","token":"t.\"x\"","tokens":2,"nested":{"userId":"inner"},"list":[{"a":1},{"b":2}]}`,
+		"{\n  \"status\": \"waiting\",\n  \"queueKey\": \"r:shared\",\n  \"position\": 3\n}",
+	}
+	for i, in := range inputs {
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			b, err := decodeObject([]byte(in))
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := streamKeys(t, []byte(in))
+			if !slices.Equal(b.Keys, want) {
+				t.Errorf("keys %v, want %v", b.Keys, want)
+			}
+			if len(b.Values) != len(want) {
+				t.Errorf("%d values for %d keys", len(b.Values), len(want))
+			}
+		})
+	}
+}
+
+// BenchmarkDecodeObject decodes a typical API answer (every response is
+// decoded once).
+func BenchmarkDecodeObject(b *testing.B) {
+	body := []byte(`{"status":"waiting","queueKey":"australiaCentral:isolated:usr_0123456789","position":1}`)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := decodeObject(body); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
