@@ -13,6 +13,7 @@ import (
 
 	"github.com/stampede-load/stampede/config"
 	"github.com/stampede-load/stampede/engine"
+	"github.com/stampede-load/stampede/gctune"
 	"github.com/stampede-load/stampede/js"
 	"github.com/stampede-load/stampede/metrics"
 	"github.com/stampede-load/stampede/output"
@@ -59,6 +60,10 @@ func (c *runCmd) run(cmd *cobra.Command, script string) error {
 	defer cancelLoad(nil)
 	sig := newSignalHandler(gs, cancelLoad)
 	defer sig.stop()
+	// GC headroom of about 256 MiB instead of GOGC=100: fewer collections
+	// per request for small tests, Go's default for big ones (BENCHMARKS.md).
+	stopGC := gctune.Start(ctx, gctune.Config{})
+	defer stopGC()
 
 	cli, cliErr := c.flags.layer(cmd.Flags())
 	envLayer, envErr := config.FromEnv(gs.env)
