@@ -7,11 +7,11 @@
 // (thousands of VUs, GiBs live) needs the opposite: its headroom, as large
 // as the live heap, is what dominates its peak memory.
 //
-// Tune keeps the headroom near a fixed amount instead: GOGC is set to
+// Start keeps the headroom near a fixed amount instead: GOGC is set to
 // Headroom / live heap (in percent), bounded by Min and Max, and adjusted
 // as the live heap changes. With the defaults, a heap under 64 MiB gets
 // GOGC=400, one over 256 MiB keeps GOGC=100, and in between the headroom
 // stays about 256 MiB. The defaults never lower GOGC below Go's own.
 //
-// A GOGC environment variable, when set, wins: Tune then does nothing.
+// A GOGC environment variable, when set, wins: Start then does nothing.
 package gctune
