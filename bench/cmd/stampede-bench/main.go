@@ -7,7 +7,7 @@
 // seed's full queue-concurrency profile.
 //
 //	go run ./bench/cmd/stampede-bench -stampede bin/stampede          # short, < 10 min
-//	go run ./bench/cmd/stampede-bench -stampede bin/stampede -full    # about 40 min
+//	go run ./bench/cmd/stampede-bench -stampede bin/stampede -full    # about 35 min
 //	go run ./bench/cmd/stampede-bench -only cpu,arrival
 //
 // Every load goes to 127.0.0.1 and every run is bounded in time.
@@ -507,11 +507,12 @@ func (h *harness) cpuPerRequest(ctx context.Context) error {
 				for i := range ratios {
 					ratios[i] = r.cpuPerReq[i] / hey.cpuPerReq[i]
 				}
+				inOrder := fmtRatios(ratios)
 				ratio := bench.Median(ratios)
 				hcpr := bench.Median(slicesClone(hey.cpuPerReq))
 				rr.Target = fmt.Sprintf("<= hey (%.1f µs)", hcpr)
 				rr.Verdict = verdict(ratio <= 1)
-				rr.Detail += fmt.Sprintf("; %.2fx hey (median of the rounds' ratios %s)", ratio, fmtRatios(ratios))
+				rr.Detail += fmt.Sprintf("; %.2fx hey (median of the rounds' ratios %s)", ratio, inOrder)
 			}
 		}
 		h.add(rr)
