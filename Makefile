@@ -38,7 +38,7 @@ demo: build
 # loopback servers (a table, about 6 minutes; needs hey and wrk for the CPU
 # comparison), then the micro-benchmarks of the VU and request paths.
 # bench-full: the long runs (10-minute flat-memory run, the seed's full
-# queue-concurrency profile; about 35 minutes) and every package's benchmarks.
+# queue-concurrency profile; about 40 minutes) and every package's benchmarks.
 bench: build
 	$(GO) run ./bench/cmd/stampede-bench -stampede $(BIN)
 	$(GO) test -run '^$$' -bench . -benchmem ./bench/ ./metrics/

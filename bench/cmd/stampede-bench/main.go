@@ -7,7 +7,7 @@
 // seed's full queue-concurrency profile.
 //
 //	go run ./bench/cmd/stampede-bench -stampede bin/stampede          # short, < 10 min
-//	go run ./bench/cmd/stampede-bench -stampede bin/stampede -full    # about 35 min
+//	go run ./bench/cmd/stampede-bench -stampede bin/stampede -full    # about 40 min
 //	go run ./bench/cmd/stampede-bench -only cpu,arrival
 //
 // Every load goes to 127.0.0.1 and every run is bounded in time.
