@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"sync"
 	"time"
 
 	"github.com/stampede-load/stampede/config"
@@ -27,30 +26,14 @@ func (s *constantVUs) run(ctx context.Context, stop <-chan struct{}) {
 	if s.vus == 0 {
 		return
 	}
-	vus, err := s.e.pool.getN(ctx, s.vus)
-	if err != nil {
-		return
-	}
-	start := s.start()
-	ctl := newStopControl(ctx)
-	ctl.arm(stop, start, s.cfg.Duration.D(), s.common.GracefulStop.D())
-	var wg sync.WaitGroup
-	for _, vu := range vus {
-		wg.Add(1)
-		go func(vu InitializedVU) {
-			defer wg.Done()
-			r := s.activate(ctl.hard, vu)
-			defer r.release()
-			for ctl.soft.Err() == nil {
-				n := s.iterStarted.Add(1) - 1
-				if !r.iterate(n, s.e.tuple.GlobalIndex(n)) {
-					return
-				}
+	s.runVUs(ctx, stop, s.vus, s.cfg.Duration.D(), func(_ int, r *vuRun, ctl *stopControl) {
+		for ctl.soft.Err() == nil {
+			n := s.iterStarted.Add(1) - 1
+			if !r.iterate(n, s.e.tuple.GlobalIndex(n)) {
+				return
 			}
-		}(vu)
-	}
-	wg.Wait()
-	ctl.finish()
+		}
+	})
 }
 
 func (s *constantVUs) progress() ScenarioProgress {

@@ -305,3 +305,33 @@ func (b *scenarioBase) waitStart(ctx context.Context, stop <-chan struct{}, runS
 		return false
 	}
 }
+
+// runVUs is the shape of the executors whose VUs loop on their own
+// (constant-vus, shared-iterations, per-vu-iterations): it takes n VUs from
+// the pool, arms the scenario's stop control for maxDur, runs loop on each
+// VU concurrently (i is the VU's index in this scenario), and returns once
+// every VU is done. It reports false when the VUs could not be had (the run
+// is stopping).
+func (b *scenarioBase) runVUs(ctx context.Context, stop <-chan struct{}, n int64, maxDur time.Duration,
+	loop func(i int, r *vuRun, ctl *stopControl)) bool {
+	vus, err := b.e.pool.getN(ctx, n)
+	if err != nil {
+		return false
+	}
+	start := b.start()
+	ctl := newStopControl(ctx)
+	ctl.arm(stop, start, maxDur, b.common.GracefulStop.D())
+	var wg sync.WaitGroup
+	for i, vu := range vus {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := b.activate(ctl.hard, vu)
+			defer r.release()
+			loop(i, r, ctl)
+		}()
+	}
+	wg.Wait()
+	ctl.finish()
+	return true
+}

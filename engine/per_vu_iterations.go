@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/stampede-load/stampede/config"
@@ -28,34 +27,21 @@ func (s *perVUIterations) run(ctx context.Context, stop <-chan struct{}) {
 	if s.vus == 0 {
 		return
 	}
-	vus, err := s.e.pool.getN(ctx, s.vus)
-	if err != nil {
-		return
-	}
-	start := s.start()
-	ctl := newStopControl(ctx)
-	ctl.arm(stop, start, s.cfg.MaxDuration.D(), s.common.GracefulStop.D())
 	iters := s.cfg.Iterations
-	var wg sync.WaitGroup
-	for i, vu := range vus {
-		wg.Add(1)
+	ok := s.runVUs(ctx, stop, s.vus, s.cfg.MaxDuration.D(), func(i int, r *vuRun, ctl *stopControl) {
 		// The VU's slot in the whole run makes iterationInTest unique across
 		// instances: slot*iterations + the VU's own iteration number.
 		slot := s.e.tuple.GlobalIndex(int64(i))
-		go func(vu InitializedVU) {
-			defer wg.Done()
-			r := s.activate(ctl.hard, vu)
-			defer r.release()
-			for k := int64(0); k < iters && ctl.soft.Err() == nil; k++ {
-				n := s.iterStarted.Add(1) - 1
-				if !r.iterate(n, slot*iters+k) {
-					return
-				}
+		for k := int64(0); k < iters && ctl.soft.Err() == nil; k++ {
+			n := s.iterStarted.Add(1) - 1
+			if !r.iterate(n, slot*iters+k) {
+				return
 			}
-		}(vu)
+		}
+	})
+	if !ok {
+		return
 	}
-	wg.Wait()
-	ctl.finish()
 	s.addDropped(s.vus*iters - s.iterStarted.Load())
 }
 

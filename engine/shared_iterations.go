@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 	"fmt"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -34,34 +33,21 @@ func (s *sharedIterations) run(ctx context.Context, stop <-chan struct{}) {
 	if s.vus == 0 || s.iters == 0 {
 		return
 	}
-	vus, err := s.e.pool.getN(ctx, s.vus)
-	if err != nil {
+	ok := s.runVUs(ctx, stop, s.vus, s.cfg.MaxDuration.D(), func(_ int, r *vuRun, ctl *stopControl) {
+		for ctl.soft.Err() == nil {
+			n := s.next.Add(1) - 1
+			if n >= s.iters {
+				return
+			}
+			s.iterStarted.Add(1)
+			if !r.iterate(n, s.e.tuple.GlobalIndex(n)) {
+				return
+			}
+		}
+	})
+	if !ok {
 		return
 	}
-	start := s.start()
-	ctl := newStopControl(ctx)
-	ctl.arm(stop, start, s.cfg.MaxDuration.D(), s.common.GracefulStop.D())
-	var wg sync.WaitGroup
-	for _, vu := range vus {
-		wg.Add(1)
-		go func(vu InitializedVU) {
-			defer wg.Done()
-			r := s.activate(ctl.hard, vu)
-			defer r.release()
-			for ctl.soft.Err() == nil {
-				n := s.next.Add(1) - 1
-				if n >= s.iters {
-					return
-				}
-				s.iterStarted.Add(1)
-				if !r.iterate(n, s.e.tuple.GlobalIndex(n)) {
-					return
-				}
-			}
-		}(vu)
-	}
-	wg.Wait()
-	ctl.finish()
 	s.addDropped(s.iters - s.iterStarted.Load())
 }
 
