@@ -426,10 +426,9 @@ func sameOrSubdomain(domain, sub string) bool {
 
 // send puts one hop on the wire and reads its response.
 func (c *Client) send(parent context.Context, deadline time.Time, p *prepared, h *hop, followable bool) {
-	tr, traceCtx := c.getTracer(parent)
+	tr := c.getTracer(parent)
 	// The request's timeout covers every hop: each hop gets what is left.
-	ctx, cancel := context.WithDeadlineCause(traceCtx, deadline, errRequestTimeout)
-	defer cancel()
+	ctx := tr.arm(deadline)
 
 	host := h.url.Host
 	if p.host != "" && strings.EqualFold(h.url.Host, p.url.Host) {
@@ -470,10 +469,10 @@ func (c *Client) send(parent context.Context, deadline time.Time, p *prepared, h
 	_ = resp.Body.Close()
 	h.timings = tr.timings(time.Since(tr.start))
 	h.remote = tr.remote
-	c.putTracer(tr)
 	if err != nil {
 		h.err, h.aborted = c.failure(ctx, err)
 	}
+	c.putTracer(tr)
 	if sc := resp.Header["Set-Cookie"]; len(sc) > 0 && p.jar != nil {
 		if cookies := resp.Cookies(); len(cookies) > 0 {
 			p.jar.SetCookies(h.url, cookies)
@@ -491,16 +490,19 @@ func contentEncoding(h http.Header) string {
 	return ""
 }
 
-// getTracer returns a tracer for one hop and the context that carries it,
-// derived from parent. A VU's requests mostly go one after the other, so a
-// tracer is reused with its trace context while the parent stays the same.
-func (c *Client) getTracer(parent context.Context) (*tracer, context.Context) {
+// getTracer returns a tracer for one hop, its trace context derived from
+// parent. A VU's requests mostly go one after the other, so a tracer is
+// reused with its trace and request contexts while the parent stays the
+// same.
+func (c *Client) getTracer(parent context.Context) *tracer {
 	if httptrace.ContextClientTrace(parent) != nil {
 		// The caller traces too: compose with a tracer of our own, not reused.
 		tr := newTracer()
 		tr.noReuse = true
+		tr.parent = parent
+		tr.ctx = httptrace.WithClientTrace(parent, &tr.trace)
 		tr.start = time.Now()
-		return tr, httptrace.WithClientTrace(parent, &tr.trace)
+		return tr
 	}
 	var tr *tracer
 	c.trMu.Lock()
@@ -513,25 +515,35 @@ func (c *Client) getTracer(parent context.Context) (*tracer, context.Context) {
 		tr = newTracer()
 	}
 	if tr.parent != parent {
+		tr.release()
 		tr.parent = parent
 		tr.ctx = httptrace.WithClientTrace(parent, &tr.trace)
 	}
 	tr.start = time.Now()
-	return tr, tr.ctx
+	return tr
 }
 
 // maxFreeTracers bounds a Client's tracer free list (batch makes many).
 const maxFreeTracers = 32
 
+// putTracer ends a hop: it stops the hop's deadline and keeps the tracer
+// for the next hop when that is safe. Call it once the hop's context is no
+// longer needed (the body is read and failures classified).
 func (c *Client) putTracer(tr *tracer) {
+	tr.disarm()
 	if tr.noReuse || !tr.reset() {
+		tr.release()
 		return
 	}
 	c.trMu.Lock()
 	if len(c.trFree) < maxFreeTracers {
 		c.trFree = append(c.trFree, tr)
+		tr = nil
 	}
 	c.trMu.Unlock()
+	if tr != nil {
+		tr.release()
+	}
 }
 
 // addrParts splits a peer address into IP and port, remembering the last

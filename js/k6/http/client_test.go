@@ -339,3 +339,59 @@ func TestDigestAuthorization(t *testing.T) {
 		t.Fatal("unsupported algorithm answered")
 	}
 }
+
+// TestDeadlineReuse covers the per-tracer request context: a timeout
+// cancels only the hop it belongs to, later requests get a fresh context,
+// a timeout spans redirect hops, and the VU's context ending aborts.
+func TestDeadlineReuse(t *testing.T) {
+	srv := newTestServer(t, false)
+	rt, _ := newVU(t, srv.URL, nil)
+	vu := rt.VU()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	rt.SetContext(ctx)
+
+	for i := range 3 {
+		resp, err := Do(vu, &Request{URL: srv.URL + "/delay/2000", Timeout: 60 * time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp.ErrorCode != CodeRequestTimeout || resp.Error != "request timeout" {
+			t.Fatalf("round %d: code %d error %q", i, resp.ErrorCode, resp.Error)
+		}
+		// Requests after a timeout, with deadlines that passed for earlier
+		// hops, are not canceled by stale timers.
+		for range 20 {
+			resp, err = Do(vu, &Request{URL: srv.URL + "/get", Timeout: 30 * time.Millisecond})
+			if err != nil || resp.Status != 200 || resp.Error != "" {
+				t.Fatalf("round %d: err %v status %d error %q", i, err, resp.Status, resp.Error)
+			}
+		}
+		time.Sleep(40 * time.Millisecond) // stale timers of the hops above fire now
+		resp, err = Do(vu, &Request{URL: srv.URL + "/delay/20", Timeout: 5 * time.Second})
+		if err != nil || resp.Status != 200 {
+			t.Fatalf("round %d: err %v status %d error %q", i, err, resp.Status, resp.Error)
+		}
+	}
+
+	// The timeout covers every redirect hop.
+	start := time.Now()
+	resp, err := Do(vu, &Request{URL: srv.URL + "/redirect-to?url=/delay/2000", Timeout: 100 * time.Millisecond})
+	if err != nil || resp.ErrorCode != CodeRequestTimeout {
+		t.Fatalf("redirect: err %v code %d", err, resp.ErrorCode)
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Fatalf("redirect timeout took %v", d)
+	}
+
+	// The VU's context ending aborts the request: no timeout, no samples.
+	rt.ResetSamples()
+	time.AfterFunc(50*time.Millisecond, cancel)
+	resp, err = Do(vu, &Request{URL: srv.URL + "/delay/2000"})
+	if err != nil || resp.ErrorCode == CodeRequestTimeout || resp.Err() == nil {
+		t.Fatalf("canceled: err %v code %d error %q", err, resp.ErrorCode, resp.Error)
+	}
+	if n := len(rt.SamplesOf("http_reqs")); n != 0 {
+		t.Fatalf("%d http_reqs samples for an aborted request", n)
+	}
+}

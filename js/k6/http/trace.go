@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"net"
 	"net/http/httptrace"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -30,6 +31,18 @@ type tracer struct {
 	parent  context.Context
 	ctx     context.Context
 	noReuse bool
+
+	// The hop's context: a cancelable child of ctx that the tracer keeps
+	// from hop to hop until it is canceled (by a timeout or the parent), so
+	// a request costs no context, timer or goroutine registration of its
+	// own. timer enforces the request's deadline by canceling it with
+	// errRequestTimeout; see arm and disarm.
+	reqCtx    context.Context
+	reqCancel context.CancelCauseFunc
+	timer     *time.Timer
+	dmu       sync.Mutex // guards deadline and armed against the timer's callback
+	deadline  time.Time
+	armed     bool
 }
 
 func newTracer() *tracer {
@@ -45,6 +58,61 @@ func newTracer() *tracer {
 		GotFirstResponseByte: t.onFirstByte,
 	}
 	return t
+}
+
+// arm returns the context for a hop that must end by deadline: the
+// tracer's request context, canceled with errRequestTimeout once the
+// deadline passes (unless disarm comes first). A context left canceled by
+// an earlier hop (timeout, or the parent ending) is replaced.
+func (t *tracer) arm(deadline time.Time) context.Context {
+	if t.reqCtx == nil || t.reqCtx.Err() != nil {
+		t.reqCtx, t.reqCancel = context.WithCancelCause(t.ctx)
+	}
+	d := time.Until(deadline)
+	t.dmu.Lock()
+	t.deadline, t.armed = deadline, true
+	t.dmu.Unlock()
+	switch {
+	case d <= 0:
+		t.expire()
+	case t.timer == nil:
+		t.timer = time.AfterFunc(d, t.expire)
+	default:
+		t.timer.Reset(d)
+	}
+	return t.reqCtx
+}
+
+// expire is the deadline timer's callback. A callback of an earlier arming
+// may run late, after the tracer was armed again for a later deadline: it
+// only cancels once the current deadline has passed.
+func (t *tracer) expire() {
+	t.dmu.Lock()
+	if t.armed && !time.Now().Before(t.deadline) {
+		t.armed = false
+		t.reqCancel(errRequestTimeout)
+	}
+	t.dmu.Unlock()
+}
+
+// disarm ends the hop's deadline: after it the hop's context is canceled
+// only if the timer fired before.
+func (t *tracer) disarm() {
+	t.dmu.Lock()
+	t.armed = false
+	t.dmu.Unlock()
+	if t.timer != nil {
+		t.timer.Stop()
+	}
+}
+
+// release drops the request context of a tracer that will not be used
+// again under the same parent, so the parent no longer holds it.
+func (t *tracer) release() {
+	if t.reqCancel != nil {
+		t.reqCancel(context.Canceled)
+		t.reqCtx, t.reqCancel = nil, nil
+	}
 }
 
 // reset readies t for another hop and reports whether that is safe: a dial
