@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/sirupsen/logrus"
@@ -131,13 +132,47 @@ func (t *Transport) startIteration(state *modules.State) {
 	if t.iterSeen && config.Bool(opts.NoVUConnectionReuse, false) {
 		t.CloseIdleConnections()
 	}
-	resetJar := t.iterSeen && state.CookieJar == t.ownJar && !config.Bool(opts.NoCookiesReset, false)
+	own := t.ownJar != nil && state.CookieJar == http.CookieJar(t.ownJar)
+	// A jar nobody has put a cookie in, or handed out, is as good as a new one.
+	resetJar := t.iterSeen && own && t.ownJar.dirty.Load() && !config.Bool(opts.NoCookiesReset, false)
 	if state.CookieJar == nil || resetJar {
-		jar, _ := cookiejar.New(nil) // never fails without options
+		jar := newVUJar()
 		state.CookieJar = jar
 		t.ownJar = jar
 	}
 	t.iterSeen, t.iter, t.iterScen = true, state.Iteration, state.Scenario
+}
+
+// vuJar is the cookie jar k6/http gives a VU: a cookiejar.Jar that knows
+// whether it may hold a cookie. A jar still clean at the end of an
+// iteration is kept for the next one instead of being replaced, and while
+// it is clean a request does not look cookies up.
+type vuJar struct {
+	*cookiejar.Jar
+	// dirty: a cookie was set, or the jar was handed to the script (which
+	// may keep it past the iteration).
+	dirty atomic.Bool
+}
+
+func newVUJar() *vuJar {
+	j, _ := cookiejar.New(nil) // never fails without options
+	return &vuJar{Jar: j}
+}
+
+// SetCookies stores cookies for u (http.CookieJar).
+func (j *vuJar) SetCookies(u *url.URL, cookies []*http.Cookie) {
+	if len(cookies) > 0 {
+		j.dirty.Store(true)
+	}
+	j.Jar.SetCookies(u, cookies)
+}
+
+// Cookies returns the cookies to send to u (http.CookieJar).
+func (j *vuJar) Cookies(u *url.URL) []*http.Cookie {
+	if !j.dirty.Load() {
+		return nil
+	}
+	return j.Jar.Cookies(u)
 }
 
 func newClient(state *modules.State, t *Transport) *Client {

@@ -40,6 +40,9 @@ func (mi *ModuleInstance) wrapJar(j http.CookieJar) *sobek.Object {
 // cookieJar implements http.cookieJar(): the VU's current jar.
 func (mi *ModuleInstance) cookieJar(sobek.FunctionCall) sobek.Value {
 	c := mi.client()
+	if j, ok := c.state.CookieJar.(*vuJar); ok {
+		j.dirty.Store(true) // the script may keep it: replace it next iteration
+	}
 	return mi.wrapJar(c.state.CookieJar)
 }
 

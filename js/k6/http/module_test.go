@@ -384,6 +384,37 @@ func TestCookies(t *testing.T) {
 			}
 		}
 	})
+	t.Run("clean jar kept across iterations", func(t *testing.T) {
+		rt, st := newVU(t, srv.URL, nil)
+		js(t, rt, `http.get(URL + "/get")`)
+		first := st.CookieJar
+		st.Iteration++
+		js(t, rt, `http.get(URL + "/get")`)
+		if st.CookieJar != first {
+			t.Fatal("a jar without cookies was replaced")
+		}
+		// A jar handed to the script is replaced: the script may keep it.
+		js(t, rt, `globalThis.oldJar = http.cookieJar()`)
+		st.Iteration++
+		js(t, rt, `http.get(URL + "/get")`)
+		if st.CookieJar == first {
+			t.Fatal("a jar handed to the script was kept")
+		}
+		v := js(t, rt, `
+			oldJar.set(URL, "stale", "1");
+			JSON.stringify(http.get(URL + "/cookies").json("cookies"))`)
+		if v.String() != `{}` {
+			t.Fatalf("the previous iteration's jar leaked into this one: %s", v)
+		}
+		// A jar that received cookies is replaced.
+		second := st.CookieJar
+		js(t, rt, `http.get(URL + "/cookies/set?a=1")`)
+		st.Iteration++
+		v = js(t, rt, `JSON.stringify(http.get(URL + "/cookies").json("cookies"))`)
+		if st.CookieJar == second || v.String() != `{}` {
+			t.Fatalf("jar replaced: %v, cookies %s", st.CookieJar != second, v)
+		}
+	})
 }
 
 func TestAuth(t *testing.T) {

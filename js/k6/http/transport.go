@@ -41,7 +41,7 @@ type Transport struct {
 	iterScen    *modules.ScenarioState // scenario of the last iteration seen
 	iter        int64                  // State.Iteration of the last iteration seen
 	iterSeen    bool
-	ownJar      http.CookieJar // the jar this Transport put in State.CookieJar
+	ownJar      *vuJar // the jar this Transport put in State.CookieJar
 	tagCacheMu  sync.Mutex
 	tagCache    map[tagKey]*metrics.TagSet
 	tagCacheCap int
