@@ -25,10 +25,26 @@ type Instance interface {
 	Exports() Exports
 }
 
-// Exports are a module instance's exported values.
+// Exports are a module instance's exported values. A value may be a Lazy,
+// called when the script first reads that export.
 type Exports struct {
 	Default any
 	Named   map[string]any
+}
+
+// Lazy is an export made when the script first reads it (by importing it
+// or reading it from the namespace), at most once per VU: a VU pays only
+// for the exports its script uses. Exports that must be the same object
+// under two names (a named export and the default object's property)
+// share one memoised maker.
+type Lazy func() any
+
+// Resolve returns v, or what it makes when v is a Lazy.
+func Resolve(v any) any {
+	if l, ok := v.(Lazy); ok {
+		return l()
+	}
+	return v
 }
 
 // VU is what a module instance sees of the virtual user that runs it.

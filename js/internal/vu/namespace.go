@@ -40,7 +40,7 @@ func (n *namespace) defaultValue() sobek.Value {
 		if n.ex.Default == nil {
 			n.def = n.self
 		} else {
-			n.def = n.rt.ToValue(n.ex.Default)
+			n.def = n.rt.ToValue(modules.Resolve(n.ex.Default))
 		}
 	}
 	return n.def
@@ -75,7 +75,7 @@ func (n *namespace) Get(key string) sobek.Value {
 	}
 	var v sobek.Value
 	if raw, ok := n.named[key]; ok {
-		v = n.rt.ToValue(raw)
+		v = n.rt.ToValue(modules.Resolve(raw))
 	} else if o := n.defaultObject(); o != nil {
 		v = o.Get(key)
 		if v == nil {
