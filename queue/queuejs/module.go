@@ -26,12 +26,14 @@ func New() *RootModule { return &RootModule{} }
 
 // ModuleInstance is one VU's k6/x/queue. Its methods run on the VU's goroutine.
 type ModuleInstance struct {
-	vu     modules.VU
-	rt     *sobek.Runtime
-	m      *queue.Metrics
-	regErr error
-	named  map[string]any
-	def    *sobek.Object
+	vu      modules.VU
+	rt      *sobek.Runtime
+	m       *queue.Metrics
+	regErr  error
+	named   map[string]any
+	ctor    *sobek.Object           // Client, made on first use
+	paths   *sobek.Object           // DEFAULT_PATHS, made on first use
+	clients *modules.Class[*client] // the VU's Client objects
 }
 
 var (
@@ -41,7 +43,8 @@ var (
 	_ queue.Sink       = vuSink{}
 )
 
-// NewModuleInstance registers the queue metrics and builds the VU's exports.
+// NewModuleInstance registers the queue metrics; the exports are made when
+// the script first reads them.
 func (*RootModule) NewModuleInstance(vu modules.VU) modules.Instance {
 	mi := &ModuleInstance{vu: vu, rt: vu.Runtime()}
 	if env := vu.InitEnv(); env != nil && env.Registry != nil {
@@ -49,27 +52,50 @@ func (*RootModule) NewModuleInstance(vu modules.VU) modules.Instance {
 	} else if st := vu.State(); st != nil && st.Registry != nil {
 		mi.m, mi.regErr = queue.RegisterMetrics(st.Registry)
 	}
-	rt := mi.rt
-	paths := rt.NewObject()
-	for _, p := range pathNames(queue.DefaultPaths) {
-		_ = paths.Set(p.name, p.value)
-	}
 	mi.named = map[string]any{
-		"Client":         rt.ToValue(mi.newClient),
+		"Client":         modules.Lazy(mi.clientCtor),
 		"DEFAULT_REGION": queue.DefaultRegion,
 		"DEFAULT_MODE":   queue.DefaultMode,
-		"DEFAULT_PATHS":  paths,
-	}
-	mi.def = rt.NewObject()
-	for _, k := range []string{"Client", "DEFAULT_REGION", "DEFAULT_MODE", "DEFAULT_PATHS"} {
-		_ = mi.def.Set(k, mi.named[k])
+		"DEFAULT_PATHS":  modules.Lazy(mi.defaultPaths),
 	}
 	return mi
 }
 
+// clientCtor returns the VU's Client constructor.
+func (mi *ModuleInstance) clientCtor() any {
+	if mi.ctor == nil {
+		mi.ctor = mi.rt.ToValue(mi.newClient).(*sobek.Object)
+		mi.clients = modules.NewClass(mi.rt, &clientSpec)
+		if proto, ok := mi.ctor.Get("prototype").(*sobek.Object); ok {
+			mi.clients.SetPrototype(proto) // instanceof Client
+		}
+	}
+	return mi.ctor
+}
+
+// defaultPaths returns DEFAULT_PATHS.
+func (mi *ModuleInstance) defaultPaths() any {
+	if mi.paths == nil {
+		mi.paths = mi.rt.NewObject()
+		for _, p := range pathNames(queue.DefaultPaths) {
+			_ = mi.paths.Set(p.name, p.value)
+		}
+	}
+	return mi.paths
+}
+
+// defaultObject is the default export: the named exports as one object.
+func (mi *ModuleInstance) defaultObject() any {
+	def := mi.rt.NewObject()
+	for _, k := range []string{"Client", "DEFAULT_REGION", "DEFAULT_MODE", "DEFAULT_PATHS"} {
+		_ = def.Set(k, modules.Resolve(mi.named[k]))
+	}
+	return def
+}
+
 // Exports returns Client and the defaults, named and as the default export.
 func (mi *ModuleInstance) Exports() modules.Exports {
-	return modules.Exports{Default: mi.def, Named: mi.named}
+	return modules.Exports{Default: modules.Lazy(mi.defaultObject), Named: mi.named}
 }
 
 type pathName struct{ name, value string }
@@ -151,22 +177,36 @@ func (mi *ModuleInstance) newClient(call sobek.ConstructorCall) *sobek.Object {
 	if err != nil {
 		panic(rt.NewGoError(configError(err, nil)))
 	}
-	c := &client{mi: mi, c: qc}
-	this := call.This
-	for name, fn := range map[string]any{
-		"anonymousUser": c.anonymousUser,
-		"join":          c.join,
-		"leave":         c.leave,
-		"status":        c.status,
-		"waitForMatch":  c.waitForMatch,
-		"balance":       c.balance,
-	} {
-		_ = this.DefineDataProperty(name, rt.ToValue(fn), sobek.FLAG_FALSE, sobek.FLAG_TRUE, sobek.FLAG_FALSE)
-	}
-	for _, p := range [][2]string{{"baseUrl", qc.BaseURL()}, {"region", qc.Region()}, {"mode", qc.Mode()}} {
-		_ = this.DefineDataProperty(p[0], rt.ToValue(p[1]), sobek.FLAG_FALSE, sobek.FLAG_TRUE, sobek.FLAG_TRUE)
-	}
-	return this
+	return mi.clients.New(&client{mi: mi, c: qc})
+}
+
+// clientSpec is the shape of Client objects: baseUrl, region and mode
+// (read-only) and the operations.
+var clientSpec = modules.ClassSpec[*client]{
+	Name:  "Client",
+	Props: []string{"baseUrl", "region", "mode"},
+	Prop: func(c *client, name string) sobek.Value {
+		switch name {
+		case "baseUrl":
+			return c.mi.rt.ToValue(c.c.BaseURL())
+		case "region":
+			return c.mi.rt.ToValue(c.c.Region())
+		default:
+			return c.mi.rt.ToValue(c.c.Mode())
+		}
+	},
+	Methods: map[string]func(*client, sobek.FunctionCall) sobek.Value{
+		"anonymousUser": func(c *client, _ sobek.FunctionCall) sobek.Value { return c.anonymousUser() },
+		"join": func(c *client, call sobek.FunctionCall) sobek.Value {
+			return c.join(call.Argument(0), call.Argument(1))
+		},
+		"leave":  func(c *client, call sobek.FunctionCall) sobek.Value { return c.leave(call.Argument(0)) },
+		"status": func(c *client, call sobek.FunctionCall) sobek.Value { return c.status(call.Argument(0)) },
+		"waitForMatch": func(c *client, call sobek.FunctionCall) sobek.Value {
+			return c.waitForMatch(call.Argument(0), call.Argument(1))
+		},
+		"balance": func(c *client, call sobek.FunctionCall) sobek.Value { return c.balance(call.Argument(0)) },
+	},
 }
 
 // configError joins the validation errors (and extra problems) into one line.

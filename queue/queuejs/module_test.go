@@ -295,6 +295,8 @@ func TestMisuseThrows(t *testing.T) {
 		{"not a user", `new Client({ baseUrl: 'http://x' }).status('usr_1')`, "status(user): user must be"},
 		{"fractional sessionSeconds", `new Client({ baseUrl: 'http://x' }).join({ token: 't' }, { sessionSeconds: 1.5 })`, "whole number of seconds"},
 		{"bad poll interval", `new Client({ baseUrl: 'http://x' }).waitForMatch({ token: 't' }, { pollInterval: 'often' })`, "waitForMatch pollInterval"},
+		{"method off its client", `const { leave } = new Client({ baseUrl: 'http://x' }); leave({ token: 't' })`, "Client.leave must be called on a Client object"},
+		{"read-only property", `(function () { 'use strict'; new Client({ baseUrl: 'http://x' }).baseUrl = 'http://y'; })()`, "TypeError"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
