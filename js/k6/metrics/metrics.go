@@ -30,24 +30,55 @@ var (
 
 // Metrics is the `k6/metrics` module of one VU.
 type Metrics struct {
-	vu modules.VU
+	vu      modules.VU
+	ctors   map[metrics.MetricType]*sobek.Object
+	classes map[metrics.MetricType]*modules.Class[metricObject]
 }
 
-// Exports returns the Counter, Gauge, Rate and Trend constructors.
+// Exports returns the Counter, Gauge, Rate and Trend constructors, each
+// made when the script first reads it.
 func (m *Metrics) Exports() modules.Exports {
 	named := make(map[string]any, len(typeNames))
 	for t, name := range typeNames {
-		named[name] = m.constructor(t)
+		named[name] = modules.Lazy(func() any { return m.constructor(t) })
 	}
 	return modules.Exports{Named: named}
 }
 
 var typeNames = map[metrics.MetricType]string{metrics.Counter: "Counter", metrics.Gauge: "Gauge", metrics.Rate: "Rate", metrics.Trend: "Trend"}
 
+// metricObject is the Go side of a metric object.
+type metricObject struct {
+	m      *Metrics
+	metric *metrics.Metric
+}
+
+// metricSpecs are the shapes of metric objects, one per type (for the
+// class name in errors): a read-only name and add().
+var metricSpecs = func() map[metrics.MetricType]*modules.ClassSpec[metricObject] {
+	specs := make(map[metrics.MetricType]*modules.ClassSpec[metricObject], len(typeNames))
+	for t, name := range typeNames {
+		specs[t] = &modules.ClassSpec[metricObject]{
+			Name:  name,
+			Props: []string{"name"},
+			Prop: func(o metricObject, _ string) sobek.Value {
+				return o.m.vu.Runtime().ToValue(o.metric.Name)
+			},
+			Methods: map[string]func(metricObject, sobek.FunctionCall) sobek.Value{
+				"add": func(o metricObject, call sobek.FunctionCall) sobek.Value { return o.m.add(o.metric, call) },
+			},
+		}
+	}
+	return specs
+}()
+
 // constructor returns the JavaScript constructor `new X(name, isTime)`: it
-// registers the metric (init context only) and gives the new object `name`
-// and `add`.
+// registers the metric (init context only) and returns an object with
+// `name` and `add` that is an instance of X.
 func (m *Metrics) constructor(t metrics.MetricType) *sobek.Object {
+	if ctor, ok := m.ctors[t]; ok {
+		return ctor
+	}
 	rt := m.vu.Runtime()
 	var ctor *sobek.Object
 	ctor = rt.ToValue(func(call sobek.ConstructorCall) *sobek.Object {
@@ -58,6 +89,15 @@ func (m *Metrics) constructor(t metrics.MetricType) *sobek.Object {
 		}
 		return m.construct(t, call)
 	}).ToObject(rt)
+	class := modules.NewClass(rt, metricSpecs[t])
+	if proto, ok := ctor.Get("prototype").(*sobek.Object); ok {
+		class.SetPrototype(proto)
+	}
+	if m.classes == nil {
+		m.ctors = make(map[metrics.MetricType]*sobek.Object, len(typeNames))
+		m.classes = make(map[metrics.MetricType]*modules.Class[metricObject], len(typeNames))
+	}
+	m.ctors[t], m.classes[t] = ctor, class
 	return ctor
 }
 
@@ -71,7 +111,7 @@ func inherits(o *sobek.Object, proto sobek.Value) bool {
 	return false
 }
 
-// construct registers the metric and decorates the new object.
+// construct registers the metric and returns its object.
 func (m *Metrics) construct(t metrics.MetricType, call sobek.ConstructorCall) *sobek.Object {
 	rt := m.vu.Runtime()
 	env := m.vu.InitEnv()
@@ -91,10 +131,7 @@ func (m *Metrics) construct(t metrics.MetricType, call sobek.ConstructorCall) *s
 	if err != nil {
 		panic(rt.NewGoError(fmt.Errorf("new %s(%q): %w", typeNames[t], name, err)))
 	}
-	obj := call.This
-	must(rt, obj.DefineDataProperty("name", rt.ToValue(metric.Name), sobek.FLAG_FALSE, sobek.FLAG_FALSE, sobek.FLAG_TRUE))
-	must(rt, obj.Set("add", func(c sobek.FunctionCall) sobek.Value { return m.add(metric, c) }))
-	return nil // use call.This, so `instanceof` works
+	return m.classes[t].New(metricObject{m: m, metric: metric})
 }
 
 func must(rt *sobek.Runtime, err error) {
