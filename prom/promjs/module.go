@@ -40,7 +40,9 @@ type ModuleInstance struct {
 	errMetric *metrics.Metric
 	regErr    error
 	named     map[string]any
-	def       *sobek.Object
+	ctor      *sobek.Object // Client, made on first use
+	diffFn    sobek.Value   // diff, made on first use
+	queries   *sobek.Object // DEFAULT_SNAPSHOT_QUERIES, made on first use
 }
 
 var (
@@ -48,24 +50,17 @@ var (
 	_ modules.Instance = (*ModuleInstance)(nil)
 )
 
-// NewModuleInstance registers prom_query_errors and builds the VU's exports.
+// NewModuleInstance registers prom_query_errors; the exports are made when
+// the script first reads them.
 func (*RootModule) NewModuleInstance(vu modules.VU) modules.Instance {
 	mi := &ModuleInstance{vu: vu, rt: vu.Runtime()}
 	if reg := registry(vu); reg != nil {
 		mi.errMetric, mi.regErr = reg.NewMetric(QueryErrorsName, metrics.Counter)
 	}
-	rt := mi.rt
-	ctor := rt.ToValue(mi.newClient).(*sobek.Object)
-	diff := rt.ToValue(mi.diff)
-	defaults := make([]any, len(prom.DefaultSnapshotQueries))
-	for i, q := range prom.DefaultSnapshotQueries {
-		defaults[i] = q
-	}
-	defaultQueries := rt.NewArray(defaults...)
 	mi.named = map[string]any{
-		"Client":                   ctor,
-		"diff":                     diff,
-		"DEFAULT_SNAPSHOT_QUERIES": defaultQueries,
+		"Client":                   modules.Lazy(mi.clientCtor),
+		"diff":                     modules.Lazy(mi.diffFunc),
+		"DEFAULT_SNAPSHOT_QUERIES": modules.Lazy(mi.defaultQueries),
 		"DEFAULT_TIMEOUT":          DefaultTimeout,
 		"metricNamesInQuery":       func(q string) []string { return nonNil(prom.MetricNamesInQuery(q)) },
 		"suggestMetricNames": func(name string, known []string, n sobek.Value) []string {
@@ -76,12 +71,44 @@ func (*RootModule) NewModuleInstance(vu modules.VU) modules.Instance {
 			return nonNil(prom.SuggestMetricNames(name, known, limit))
 		},
 	}
-	def := rt.NewObject()
-	for _, k := range []string{"Client", "diff", "DEFAULT_SNAPSHOT_QUERIES", "DEFAULT_TIMEOUT"} {
-		_ = def.Set(k, mi.named[k])
-	}
-	mi.def = def
 	return mi
+}
+
+// The exports shared by the named exports and the default object are made
+// once, on first use.
+
+func (mi *ModuleInstance) clientCtor() any {
+	if mi.ctor == nil {
+		mi.ctor = mi.rt.ToValue(mi.newClient).(*sobek.Object)
+	}
+	return mi.ctor
+}
+
+func (mi *ModuleInstance) diffFunc() any {
+	if mi.diffFn == nil {
+		mi.diffFn = mi.rt.ToValue(mi.diff)
+	}
+	return mi.diffFn
+}
+
+func (mi *ModuleInstance) defaultQueries() any {
+	if mi.queries == nil {
+		defaults := make([]any, len(prom.DefaultSnapshotQueries))
+		for i, q := range prom.DefaultSnapshotQueries {
+			defaults[i] = q
+		}
+		mi.queries = mi.rt.NewArray(defaults...)
+	}
+	return mi.queries
+}
+
+// defaultObject is the default export: Client, diff and the defaults.
+func (mi *ModuleInstance) defaultObject() any {
+	def := mi.rt.NewObject()
+	for _, k := range []string{"Client", "diff", "DEFAULT_SNAPSHOT_QUERIES", "DEFAULT_TIMEOUT"} {
+		_ = def.Set(k, modules.Resolve(mi.named[k]))
+	}
+	return def
 }
 
 func nonNil(s []string) []string {
@@ -93,7 +120,7 @@ func nonNil(s []string) []string {
 
 // Exports returns Client, diff and the defaults, as named exports and as the default export.
 func (mi *ModuleInstance) Exports() modules.Exports {
-	return modules.Exports{Default: mi.def, Named: mi.named}
+	return modules.Exports{Default: modules.Lazy(mi.defaultObject), Named: mi.named}
 }
 
 func registry(vu modules.VU) *metrics.Registry {
