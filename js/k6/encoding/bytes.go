@@ -3,6 +3,7 @@ package encoding
 import (
 	"fmt"
 	"math/big"
+	"reflect"
 
 	"github.com/grafana/sobek"
 )
@@ -21,29 +22,39 @@ func Bytes(rt *sobek.Runtime, v sobek.Value) ([]byte, error) {
 	if _, ok := v.(*sobek.Symbol); ok {
 		return nil, fmt.Errorf("got a symbol, want a string or ArrayBuffer")
 	}
-	switch x := v.Export().(type) {
-	case string:
-		return []byte(x), nil
-	case sobek.ArrayBuffer:
-		return x.Bytes(), nil
-	}
 	obj, ok := v.(*sobek.Object)
 	if !ok {
-		return nil, fmt.Errorf("got %s, want a string or ArrayBuffer", describe(v))
-	}
-	if !isView(rt, obj) {
-		return nil, fmt.Errorf("got %s, want a string or ArrayBuffer", describe(v))
-	}
-	if buf, ok := obj.Get("buffer").Export().(sobek.ArrayBuffer); ok {
-		b := buf.Bytes()
-		off, n := obj.Get("byteOffset").ToInteger(), obj.Get("byteLength").ToInteger()
-		if off < 0 || n < 0 || off+n > int64(len(b)) {
-			return nil, fmt.Errorf("the view's byteOffset %d and byteLength %d lie outside its %d-byte buffer", off, n, len(b))
+		if x, ok := v.Export().(string); ok {
+			return []byte(x), nil
 		}
-		return b[off : off+n], nil
+		return nil, fmt.Errorf("got %s, want a string or ArrayBuffer", describe(v))
 	}
-	return nil, fmt.Errorf("got %s, want a string or ArrayBuffer", describe(v))
+	// Look at the object's type before exporting it: exporting a plain
+	// object would copy all of it into a Go map.
+	if obj.ExportType() == arrayBufferType {
+		if x, ok := obj.Export().(sobek.ArrayBuffer); ok {
+			return x.Bytes(), nil
+		}
+	}
+	// A view has an ArrayBuffer as its buffer; checking that first keeps
+	// ArrayBuffer.isView (and the prototypes it needs) for likely views.
+	var buf sobek.ArrayBuffer
+	hasBuf := false
+	if b := obj.Get("buffer"); b != nil {
+		buf, hasBuf = b.Export().(sobek.ArrayBuffer)
+	}
+	if !hasBuf || !isView(rt, obj) {
+		return nil, fmt.Errorf("got %s, want a string or ArrayBuffer", describe(v))
+	}
+	b := buf.Bytes()
+	off, n := obj.Get("byteOffset").ToInteger(), obj.Get("byteLength").ToInteger()
+	if off < 0 || n < 0 || off+n > int64(len(b)) {
+		return nil, fmt.Errorf("the view's byteOffset %d and byteLength %d lie outside its %d-byte buffer", off, n, len(b))
+	}
+	return b[off : off+n], nil
 }
+
+var arrayBufferType = reflect.TypeFor[sobek.ArrayBuffer]()
 
 // isView reports whether obj is an ArrayBuffer view (typed array or DataView).
 func isView(rt *sobek.Runtime, obj *sobek.Object) bool {

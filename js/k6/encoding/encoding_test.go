@@ -114,10 +114,11 @@ func TestBase64Variants(t *testing.T) {
 func TestBytes(t *testing.T) {
 	rt := modulestest.New(t)
 	for src, want := range map[string]string{
-		`"héllo"`:                                         "héllo",
-		`new Uint8Array([104, 105]).buffer`:               "hi",
-		`new Uint16Array([0x6968])`:                       "hi",
-		`new Uint8Array([0, 104, 105, 0]).subarray(1, 3)`: "hi",
+		`"héllo"`:                                               "héllo",
+		`new Uint8Array([104, 105]).buffer`:                     "hi",
+		`new Uint16Array([0x6968])`:                             "hi",
+		`new Uint8Array([0, 104, 105, 0]).subarray(1, 3)`:       "hi",
+		`new DataView(new Uint8Array([0, 104, 105]).buffer, 1)`: "hi",
 	} {
 		v, err := rt.RunScript(src)
 		if err != nil {
@@ -131,7 +132,7 @@ func TestBytes(t *testing.T) {
 			t.Errorf("Bytes(%s) = %q, want %q", src, b, want)
 		}
 	}
-	for _, src := range []string{`null`, `undefined`, `1`, `true`, `[1,2]`, `({buffer: new ArrayBuffer(2), byteOffset: 0, byteLength: 2})`, `Symbol("x")`, `10n`, `(() => 1)`} {
+	for _, src := range []string{`null`, `undefined`, `1`, `true`, `[1,2]`, `({a: 1})`, `new Date(0)`, `new String("hi")`, `({buffer: new ArrayBuffer(2), byteOffset: 0, byteLength: 2})`, `Symbol("x")`, `10n`, `(() => 1)`} {
 		v, err := rt.RunScript(src)
 		if err != nil {
 			t.Fatal(err)
