@@ -331,6 +331,16 @@ func TestScenarioSettingsAreValidated(t *testing.T) {
 	}
 }
 
+// TestEnvLibrary runs testdata/envlib.js, whose init context checks the
+// scenarios' env helpers (durations, isZero, BASE_URL) and throws on the
+// first wrong answer.
+func TestEnvLibrary(t *testing.T) {
+	r := run(t, time.Minute, nil, "--iterations", "1", "testdata/envlib.js")
+	if r.code != 0 {
+		t.Fatalf("exit code %d, want 0\nstderr:\n%s", r.code, tail(r.stderr))
+	}
+}
+
 func with(m map[string]string, k, v string) map[string]string {
 	out := map[string]string{k: v}
 	for kk, vv := range m {
