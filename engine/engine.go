@@ -60,6 +60,10 @@ type Params struct {
 	GaugeInterval time.Duration
 	// ThresholdInterval is how often thresholds are evaluated (default 2 s).
 	ThresholdInterval time.Duration
+	// InitHook, when set, is called before Init initialises the VUs, and
+	// the function it returns once they are initialised (stampede run
+	// suspends the garbage collector in between: gctune.Suspend).
+	InitHook func() (done func())
 }
 
 // Engine runs one test: init (VUs in parallel) -> setup -> scenarios ->
@@ -77,6 +81,7 @@ type Engine struct {
 	builtin   *metrics.BuiltinMetrics
 	thresh    ThresholdEvaluator
 	logger    logrus.FieldLogger
+	initHook  func() (done func())
 	runTags   *metrics.TagSet
 
 	gaugeEvery, threshEvery time.Duration
@@ -162,7 +167,7 @@ func New(p Params) (*Engine, error) {
 	}
 	e := &Engine{
 		runner: p.Runner, opts: p.Options, scenarios: scs, tuple: tuple,
-		ingester: p.Ingester, builtin: p.Builtin, thresh: p.Thresholds, logger: logger,
+		ingester: p.Ingester, builtin: p.Builtin, thresh: p.Thresholds, logger: logger, initHook: p.InitHook,
 		runTags:    metrics.NewTagSet(p.Options.Tags),
 		gaugeEvery: p.GaugeInterval, threshEvery: p.ThresholdInterval,
 		pool:      newVUPool(),
@@ -232,6 +237,9 @@ func (e *Engine) Init(ctx context.Context) error {
 	n := e.plannedVUs
 	if n == 0 {
 		return nil
+	}
+	if e.initHook != nil {
+		defer e.initHook()()
 	}
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)

@@ -360,6 +360,42 @@ func TestInitIsParallel(t *testing.T) {
 	}
 }
 
+// InitHook brackets the VUs' initialisation: called before the first VU,
+// its done function after the last, also when a VU's init fails.
+func TestInitHookBracketsInit(t *testing.T) {
+	t.Parallel()
+	for _, fail := range []bool{false, true} {
+		var calls, dones, inits atomic.Int64
+		var initsAtDone atomic.Int64
+		r := &testRunner{init: func(id uint64) error {
+			if calls.Load() != 1 || dones.Load() != 0 {
+				t.Errorf("VU %d initialised outside the hook (calls %d, dones %d)", id, calls.Load(), dones.Load())
+			}
+			inits.Add(1)
+			if fail && id == 3 {
+				return errors.New("boom")
+			}
+			return nil
+		}}
+		h := newHarness(t, r, `{"vus": 6, "iterations": 6}`, func(p *Params) {
+			p.InitHook = func() func() {
+				calls.Add(1)
+				return func() { dones.Add(1); initsAtDone.Store(inits.Load()) }
+			}
+		})
+		err := h.eng.Init(context.Background())
+		if (err != nil) != fail {
+			t.Fatalf("fail=%v: Init error %v", fail, err)
+		}
+		if calls.Load() != 1 || dones.Load() != 1 {
+			t.Errorf("fail=%v: hook called %d times, done %d times; want 1 and 1", fail, calls.Load(), dones.Load())
+		}
+		if initsAtDone.Load() != inits.Load() {
+			t.Errorf("fail=%v: done ran after %d of %d inits", fail, initsAtDone.Load(), inits.Load())
+		}
+	}
+}
+
 // A stop while VUs initialise ends the run without setup or teardown.
 func TestStopDuringInit(t *testing.T) {
 	t.Parallel()

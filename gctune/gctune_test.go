@@ -3,6 +3,7 @@ package gctune
 import (
 	"context"
 	"runtime/debug"
+	"runtime/metrics"
 	"testing"
 	"time"
 )
@@ -69,4 +70,66 @@ func TestStartAndStop(t *testing.T) {
 		cancel()
 		stop() // returns although the context ended first
 	})
+}
+
+func TestSuspend(t *testing.T) {
+	t.Setenv("GOGC", "")
+	t.Run("off with a limit, then restored", func(t *testing.T) {
+		unsetGOGC(t)
+		prev := debug.SetGCPercent(77)
+		defer debug.SetGCPercent(prev)
+		prevLimit := debug.SetMemoryLimit(-1)
+		resume := Suspend()
+		// A tuner started (or ticking) while suspended leaves GC off.
+		stop := Start(context.Background(), Config{Interval: time.Millisecond})
+		for range 3 {
+			if got := debug.SetGCPercent(-1); got != -1 {
+				t.Fatalf("GOGC while suspended = %d, want -1 (off)", got)
+			}
+			time.Sleep(2 * time.Millisecond)
+		}
+		if limit := debug.SetMemoryLimit(-1); limit <= 0 || limit > safetyLimit() {
+			t.Errorf("memory limit while suspended = %d, want (0, %d]", limit, safetyLimit())
+		}
+		resume()
+		resume() // a second call does nothing
+		if limit := debug.SetMemoryLimit(-1); limit != prevLimit {
+			t.Errorf("memory limit after resume = %d, want %d", limit, prevLimit)
+		}
+		// The tuner applies its value again on its next tick.
+		deadline := time.Now().Add(5 * time.Second)
+		for gogc() != 400 {
+			if time.Now().After(deadline) {
+				t.Fatal("the tuner did not set GOGC=400 after resume")
+			}
+			time.Sleep(time.Millisecond)
+		}
+		stop()
+		if got := debug.SetGCPercent(77); got != 77 {
+			t.Errorf("GOGC after stop = %d, want the 77 in force before the suspension", got)
+		}
+	})
+	t.Run("GOGC set by the user wins", func(t *testing.T) {
+		t.Setenv("GOGC", "150")
+		prev := debug.SetGCPercent(150)
+		defer debug.SetGCPercent(prev)
+		resume := Suspend()
+		defer resume()
+		if got := debug.SetGCPercent(150); got != 150 {
+			t.Errorf("GOGC = %d, want the user's 150 untouched", got)
+		}
+	})
+}
+
+func TestSafetyLimit(t *testing.T) {
+	if l := safetyLimit(); l < 1<<20 {
+		t.Fatalf("safetyLimit() = %d, want at least 1 MiB", l)
+	}
+}
+
+// gogc reads GOGC without changing it.
+func gogc() int64 {
+	s := []metrics.Sample{{Name: "/gc/gogc:percent"}}
+	metrics.Read(s)
+	return int64(s[0].Value.Uint64())
 }

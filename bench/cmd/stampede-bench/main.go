@@ -37,6 +37,7 @@ import (
 
 	"github.com/stampede-load/stampede/bench"
 	"github.com/stampede-load/stampede/engine"
+	"github.com/stampede-load/stampede/gctune"
 	"github.com/stampede-load/stampede/js"
 	_ "github.com/stampede-load/stampede/js/k6/all" // the modules scripts import
 	"github.com/stampede-load/stampede/metrics"
@@ -225,6 +226,8 @@ func (h *harness) startup(ctx context.Context) error {
 		next <- i
 	}
 	close(next)
+	// As in stampede run: the collector is suspended while VUs initialise.
+	resumeGC := gctune.Suspend()
 	cpu0 := selfCPU()
 	initStart := time.Now()
 	for range runtime.GOMAXPROCS(0) {
@@ -244,6 +247,7 @@ func (h *harness) startup(ctx context.Context) error {
 	wg.Wait()
 	initTook := time.Since(initStart)
 	initCPU := selfCPU() - cpu0
+	resumeGC()
 	if first != nil {
 		return first
 	}
