@@ -112,11 +112,12 @@ func (s *arrivalRate) run(ctx context.Context, stop <-chan struct{}) {
 }
 
 // schedule starts this instance's iterations on time until the plan or the
-// scenario ends.
+// scenario ends. It waits with a deadlineWaiter (precise to microseconds on
+// Linux, where Go's timers round sleeps up to whole milliseconds); starts
+// already due (after a stall) go out at once, one after the other.
 func (s *arrivalRate) schedule(start time.Time, iterCh chan<- iterTicket, reqCh chan<- struct{}, ctl *stopControl) {
-	timer := time.NewTimer(time.Hour)
-	timer.Stop()
-	defer timer.Stop()
+	w := newDeadlineWaiter(ctl.soft)
+	defer w.close()
 	total := s.sched.total()
 	tuple := s.e.tuple
 	for j := int64(0); ; j++ {
@@ -125,11 +126,8 @@ func (s *arrivalRate) schedule(start time.Time, iterCh chan<- iterTicket, reqCh 
 			return
 		}
 		due := start.Add(s.sched.at(k))
-		if d := time.Until(due); d > 0 {
-			timer.Reset(d)
-			select {
-			case <-timer.C:
-			case <-ctl.soft.Done():
+		if time.Until(due) > 0 {
+			if !w.wait(due) {
 				return
 			}
 		} else if ctl.soft.Err() != nil {
