@@ -482,7 +482,16 @@ func (c *Client) send(parent context.Context, deadline time.Time, p *prepared, h
 	}
 	hreq := r.WithContext(ctx)
 
-	resp, err := c.t.RoundTrip(hreq)
+	var (
+		resp *http.Response
+		err  error
+		hc   *h1Conn // the connection of the plain-HTTP/1.1 path
+	)
+	if c.t.h1Eligible(hreq, tr) {
+		resp, hc, err = c.t.roundTripH1(tr, hreq)
+	} else {
+		resp, err = c.t.RoundTrip(hreq)
+	}
 	if err != nil {
 		h.timings = tr.timings(time.Since(tr.start))
 		h.remote = tr.remote
@@ -501,7 +510,11 @@ func (c *Client) send(parent context.Context, deadline time.Time, p *prepared, h
 	} else {
 		h.respBody, err = readBody(resp.Body, resp.ContentLength, contentEncoding(resp.Header), keep)
 	}
-	_ = resp.Body.Close()
+	if hc != nil {
+		c.t.doneH1(tr, hc, resp, err == nil)
+	} else {
+		_ = resp.Body.Close()
+	}
 	h.timings = tr.timings(time.Since(tr.start))
 	h.remote = tr.remote
 	if err != nil {

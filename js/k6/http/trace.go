@@ -40,9 +40,13 @@ type tracer struct {
 	reqCtx    context.Context
 	reqCancel context.CancelCauseFunc
 	timer     *time.Timer
-	dmu       sync.Mutex // guards deadline and armed against the timer's callback
+	dmu       sync.Mutex // guards deadline, armed and h1 against the timer's callback
 	deadline  time.Time
 	armed     bool
+	// h1 is the connection the hop uses on the plain-HTTP/1.1 path, whose
+	// reads and writes are ended when the request context is canceled.
+	h1    *h1Conn
+	h1ctx context.Context // the request context h1 was attached under
 }
 
 func newTracer() *tracer {
@@ -66,7 +70,9 @@ func newTracer() *tracer {
 // an earlier hop (timeout, or the parent ending) is replaced.
 func (t *tracer) arm(deadline time.Time) context.Context {
 	if t.reqCtx == nil || t.reqCtx.Err() != nil {
-		t.reqCtx, t.reqCancel = context.WithCancelCause(t.ctx)
+		ctx, cancel := context.WithCancelCause(t.ctx)
+		t.reqCtx, t.reqCancel = ctx, cancel
+		context.AfterFunc(ctx, func() { t.interrupt(ctx) })
 	}
 	d := time.Until(deadline)
 	t.dmu.Lock()
@@ -93,6 +99,35 @@ func (t *tracer) expire() {
 		t.reqCancel(errRequestTimeout)
 	}
 	t.dmu.Unlock()
+}
+
+// interrupt runs once ctx, a request context of t, is canceled: it makes
+// the pending read or write of the connection attached under ctx fail (a
+// late run for an earlier context leaves a later hop alone).
+func (t *tracer) interrupt(ctx context.Context) {
+	t.dmu.Lock()
+	if t.h1 != nil && t.h1ctx == ctx {
+		_ = t.h1.conn.SetDeadline(aLongTimeAgo)
+	}
+	t.dmu.Unlock()
+}
+
+// attach makes hc the hop's connection, to be interrupted with the request
+// context; false means the context is already canceled.
+func (t *tracer) attach(hc *h1Conn) bool {
+	t.dmu.Lock()
+	t.h1, t.h1ctx = hc, t.reqCtx
+	t.dmu.Unlock()
+	return t.reqCtx.Err() == nil
+}
+
+// detach ends attach; true means the request context was canceled, so the
+// connection may have been interrupted and must not be reused.
+func (t *tracer) detach() bool {
+	t.dmu.Lock()
+	t.h1, t.h1ctx = nil, nil
+	t.dmu.Unlock()
+	return t.reqCtx.Err() != nil
 }
 
 // disarm ends the hop's deadline: after it the hop's context is canceled

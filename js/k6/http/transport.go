@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -48,6 +49,11 @@ type Transport struct {
 
 	urlMu    sync.Mutex
 	urlCache map[string]*parsedURL
+
+	// h1: plain http:// requests may take the VU-goroutine path (h1.go),
+	// whose idle connections are in h1Pool.
+	h1     bool
+	h1Pool h1Pool
 }
 
 // parsedURL is a request URL checked and split for sending. It is shared by
@@ -151,6 +157,8 @@ func NewTransport(opts *config.Options) (*Transport, error) {
 		IdleConnTimeout:     90 * time.Second,
 	}
 	t.rt = t.base
+	// A proxy for http:// URLs goes through net/http, which applies it.
+	t.h1 = !h1Disabled && os.Getenv("HTTP_PROXY") == "" && os.Getenv("http_proxy") == ""
 	return t, nil
 }
 
@@ -169,6 +177,7 @@ func (t *Transport) CloseIdleConnections() {
 	if c, ok := t.rt.(interface{ CloseIdleConnections() }); ok {
 		c.CloseIdleConnections()
 	}
+	t.closeIdleH1()
 }
 
 // Dialer returns the net.Dialer the transport connects with (nil for a

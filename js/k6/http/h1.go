@@ -1,0 +1,385 @@
+package http
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptrace"
+	"os"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// The plain-HTTP/1.1 path.
+//
+// net/http's Transport runs two goroutines per connection (readLoop and
+// writeLoop) and hands every request and response between them and the
+// caller through channels: about five goroutine switches per request, which
+// is most of the client's cost on a fast loopback target. A VU sends one
+// request at a time and waits for it, so for plain http:// requests without
+// a proxy the Transport writes the request and reads the response on the
+// VU's own goroutine over its own pool of kept-alive connections, with
+// net/http's own wire code (Request.Write, ReadResponse) so the bytes on the
+// wire are the same. Everything else (https, HTTP/2, proxies, large request
+// bodies, a caller's own httptrace) goes through net/http's Transport.
+
+// h1MaxBody is the largest request body sent on the VU's goroutine: a body
+// that fits in the socket's send buffer is written whole even if the server
+// answers (and stops reading) early, as net/http's concurrent writer allows.
+const h1MaxBody = 16 << 10
+
+// h1Disabled turns the path off (STAMPEDE_HTTP1_NETHTTP=1), for comparisons.
+var h1Disabled = os.Getenv("STAMPEDE_HTTP1_NETHTTP") != ""
+
+// errH1TooMany1xx ends a response that never gets past informational statuses.
+var errH1TooMany1xx = errors.New("net/http: too many 1xx informational responses")
+
+// max1xx bounds the informational responses skipped before the final one.
+const max1xx = 64
+
+// aLongTimeAgo is a deadline that makes pending reads and writes fail at once.
+var aLongTimeAgo = time.Unix(1, 0)
+
+// h1Conn is one kept-alive connection of the plain-HTTP/1.1 path.
+type h1Conn struct {
+	conn   net.Conn // a *countingConn
+	br     *bufio.Reader
+	bw     *bufio.Writer
+	key    string // the URL's host[:port], the pool key
+	idleAt time.Time
+	one    [1]byte // for the end-of-body check
+}
+
+// h1Pool holds a VU's idle connections per host.
+type h1Pool struct {
+	mu   sync.Mutex
+	idle map[string][]*h1Conn
+}
+
+// h1Eligible reports whether r can take the plain-HTTP/1.1 path.
+func (t *Transport) h1Eligible(r *http.Request, tr *tracer) bool {
+	if t.base == nil || !t.h1 || tr.noReuse || r.URL.Scheme != "http" || r.ContentLength > h1MaxBody {
+		return false
+	}
+	h := r.URL.Host
+	for i := 0; i < len(h); i++ {
+		if h[i] >= 0x80 { // net/http converts IDNs to punycode
+			return false
+		}
+	}
+	return h != ""
+}
+
+// getIdle takes an idle connection to key, closing the ones that expired.
+func (t *Transport) getIdle(key string, now time.Time, mustBeAlive bool) *h1Conn {
+	p := &t.h1Pool
+	for {
+		p.mu.Lock()
+		list := p.idle[key]
+		n := len(list)
+		if n == 0 {
+			p.mu.Unlock()
+			return nil
+		}
+		hc := list[n-1]
+		list[n-1] = nil
+		p.idle[key] = list[:n-1]
+		p.mu.Unlock()
+		if now.Sub(hc.idleAt) > t.base.IdleConnTimeout || hc.br.Buffered() > 0 || (mustBeAlive && !connAlive(hc.conn)) {
+			_ = hc.conn.Close()
+			continue
+		}
+		return hc
+	}
+}
+
+// putIdle keeps hc for the next request to its host, or closes it.
+func (t *Transport) putIdle(hc *h1Conn) {
+	hc.idleAt = time.Now()
+	p := &t.h1Pool
+	p.mu.Lock()
+	if p.idle == nil {
+		p.idle = make(map[string][]*h1Conn, 1)
+	}
+	list := p.idle[hc.key]
+	if len(list) < t.base.MaxIdleConnsPerHost {
+		p.idle[hc.key] = append(list, hc)
+		hc = nil
+	}
+	p.mu.Unlock()
+	if hc != nil {
+		_ = hc.conn.Close()
+	}
+}
+
+// closeIdleH1 closes the idle connections of the plain-HTTP/1.1 path.
+func (t *Transport) closeIdleH1() {
+	p := &t.h1Pool
+	p.mu.Lock()
+	idle := p.idle
+	p.idle = nil
+	p.mu.Unlock()
+	for _, list := range idle {
+		for _, hc := range list {
+			_ = hc.conn.Close()
+		}
+	}
+}
+
+// dialH1 opens a new connection to r's host, reporting the dial to the
+// tracer through ctx as net/http does.
+func (t *Transport) dialH1(ctx context.Context, r *http.Request, key string) (*h1Conn, error) {
+	addr := key
+	if r.URL.Port() == "" {
+		addr = net.JoinHostPort(r.URL.Hostname(), "80")
+	}
+	c, err := t.dialContext(ctx, "tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	return &h1Conn{conn: c, br: bufio.NewReaderSize(c, 4096), bw: bufio.NewWriterSize(c, 4096), key: key}, nil
+}
+
+// roundTripH1 sends r on the calling goroutine over a kept-alive
+// connection (or a new one) and reads the response's header. The caller
+// reads the body and then calls doneH1 with the connection returned.
+//
+// Like net/http, a request that fails on a reused connection before any
+// of the response arrives is sent again on another connection when it is
+// replayable (an idempotent method); a request that is not replayable is
+// only sent on an idle connection that still looks open.
+func (t *Transport) roundTripH1(tr *tracer, r *http.Request) (*http.Response, *h1Conn, error) {
+	ctx := r.Context()
+	if msg := validateHeaders(r.Header); msg != "" {
+		return nil, nil, errors.New("net/http: invalid header " + msg)
+	}
+	if t.base.DisableKeepAlives {
+		r.Close = true
+	}
+	replayable := isReplayable(r)
+	key := r.URL.Host
+	tr.onGetConn(key)
+	for {
+		hc := t.getIdle(key, tr.start, !replayable)
+		reused := hc != nil
+		if !reused {
+			var err error
+			if hc, err = t.dialH1(ctx, r, key); err != nil {
+				return nil, nil, err
+			}
+		}
+		tr.onGotConn(httptrace.GotConnInfo{Conn: hc.conn, Reused: reused, WasIdle: reused})
+		if !tr.attach(hc) {
+			_ = hc.conn.Close()
+			return nil, nil, context.Cause(ctx)
+		}
+		resp, began, err := t.exchangeH1(tr, hc, r)
+		if err == nil {
+			return resp, hc, nil
+		}
+		tr.detach()
+		_ = hc.conn.Close()
+		if !reused || !replayable || began || ctx.Err() != nil {
+			return nil, nil, err
+		}
+		if r.GetBody != nil {
+			body, gerr := r.GetBody()
+			if gerr != nil {
+				return nil, nil, err
+			}
+			r.Body = body
+		}
+		// Retry on another connection; the dial or reuse is traced again.
+	}
+}
+
+// exchangeH1 writes r on hc and reads the response's header. began says
+// the response had started to arrive when an error came (no retry then).
+func (t *Transport) exchangeH1(tr *tracer, hc *h1Conn, r *http.Request) (resp *http.Response, began bool, err error) {
+	if err := r.Write(hc.bw); err != nil {
+		return nil, false, err
+	}
+	if err := hc.bw.Flush(); err != nil {
+		return nil, false, err
+	}
+	if _, err := hc.br.Peek(1); err != nil {
+		return nil, false, err
+	}
+	tr.onFirstByte()
+	for n := 0; ; n++ {
+		resp, err := http.ReadResponse(hc.br, r)
+		if err != nil {
+			return nil, true, err
+		}
+		if resp.StatusCode >= 100 && resp.StatusCode < 200 && resp.StatusCode != http.StatusSwitchingProtocols {
+			if n >= max1xx {
+				return nil, true, errH1TooMany1xx
+			}
+			continue
+		}
+		if resp.StatusCode == http.StatusSwitchingProtocols {
+			// The connection now speaks another protocol, which k6/http
+			// does not: hand back the response without a body.
+			resp.Body = http.NoBody
+			resp.Close = true
+		}
+		return resp, true, nil
+	}
+}
+
+// doneH1 ends a response of the plain-HTTP/1.1 path: hc goes back to the
+// pool when the body was read to its end (ok) and neither side asked to
+// close, and is closed otherwise.
+func (t *Transport) doneH1(tr *tracer, hc *h1Conn, resp *http.Response, ok bool) {
+	if ok {
+		// A decoder may stop before the body's end: only a body read to
+		// its end leaves the connection at the next response.
+		n, err := resp.Body.Read(hc.one[:])
+		ok = n == 0 && err == io.EOF
+	}
+	interrupted := tr.detach()
+	if ok && !interrupted && !resp.Close && !resp.Request.Close && !t.base.DisableKeepAlives && !headerWantsClose(resp.Request.Header) {
+		t.putIdle(hc)
+		return
+	}
+	_ = hc.conn.Close()
+}
+
+// headerWantsClose reports a request header "Connection: close".
+func headerWantsClose(h http.Header) bool {
+	for _, v := range h["Connection"] {
+		if hasToken(v, "close") {
+			return true
+		}
+	}
+	return false
+}
+
+// hasToken reports whether the comma-separated list v holds token
+// (case-insensitively).
+func hasToken(v, token string) bool {
+	for len(v) > 0 {
+		var part string
+		if i := indexByte(v, ','); i >= 0 {
+			part, v = v[:i], v[i+1:]
+		} else {
+			part, v = v, ""
+		}
+		part = trimOWS(part)
+		if len(part) == len(token) && equalFoldASCII(part, token) {
+			return true
+		}
+	}
+	return false
+}
+
+func indexByte(s string, c byte) int {
+	for i := 0; i < len(s); i++ {
+		if s[i] == c {
+			return i
+		}
+	}
+	return -1
+}
+
+func trimOWS(s string) string {
+	for len(s) > 0 && (s[0] == ' ' || s[0] == '\t') {
+		s = s[1:]
+	}
+	for len(s) > 0 && (s[len(s)-1] == ' ' || s[len(s)-1] == '\t') {
+		s = s[:len(s)-1]
+	}
+	return s
+}
+
+func equalFoldASCII(a, b string) bool {
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
+}
+
+// isReplayable is net/http's rule for sending a request again after its
+// connection failed: an idempotent method (or an Idempotency-Key header)
+// and a body that can be produced again.
+func isReplayable(r *http.Request) bool {
+	if r.Body != nil && r.Body != http.NoBody && r.GetBody == nil {
+		return false
+	}
+	switch r.Method {
+	case "", http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace:
+		return true
+	}
+	_, k1 := r.Header["Idempotency-Key"]
+	_, k2 := r.Header["X-Idempotency-Key"]
+	return k1 || k2
+}
+
+// validateHeaders checks header names and values as net/http's Transport
+// does before sending; it returns "" or what is wrong.
+func validateHeaders(h http.Header) string {
+	for k, vv := range h {
+		if !validHeaderName(k) {
+			return "field name " + strconv.Quote(k)
+		}
+		for _, v := range vv {
+			if !validHeaderValue(v) {
+				// The value may be sensitive: not in the message.
+				return "field value for " + strconv.Quote(k)
+			}
+		}
+	}
+	return ""
+}
+
+// validHeaderName: a non-empty RFC 7230 token.
+func validHeaderName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x80 || !isTokenChar[c] {
+			return false
+		}
+	}
+	return true
+}
+
+// validHeaderValue: no control characters other than tab.
+func validHeaderValue(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if (c < ' ' && c != '\t') || c == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+var isTokenChar = func() (t [128]bool) {
+	for c := '0'; c <= '9'; c++ {
+		t[c] = true
+	}
+	for c := 'a'; c <= 'z'; c++ {
+		t[c] = true
+		t[c-'a'+'A'] = true
+	}
+	for _, c := range "!#$%&'*+-.^_`|~" {
+		t[c] = true
+	}
+	return t
+}()

@@ -1,0 +1,286 @@
+package http
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// rawServer answers HTTP/1.1 requests with whatever reply writes, on plain
+// TCP, so tests can misbehave in ways net/http's server would not.
+type rawServer struct {
+	URL     string
+	conns   atomic.Int64 // connections accepted
+	reqs    atomic.Int64 // requests read
+	ln      net.Listener
+	wg      sync.WaitGroup
+	mu      sync.Mutex
+	open    []net.Conn
+	headers []http.Header
+}
+
+// reply answers req (the n-th on its connection, from 0) and says whether
+// to keep the connection open.
+type replyFunc func(w *bufio.Writer, req *http.Request, n int) bool
+
+func newRawServer(t *testing.T, reply replyFunc) *rawServer {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &rawServer{URL: "http://" + ln.Addr().String(), ln: ln}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			s.conns.Add(1)
+			s.mu.Lock()
+			s.open = append(s.open, c)
+			s.mu.Unlock()
+			s.wg.Add(1)
+			go func() {
+				defer s.wg.Done()
+				defer c.Close()
+				br, bw := bufio.NewReader(c), bufio.NewWriter(c)
+				for n := 0; ; n++ {
+					req, err := http.ReadRequest(br)
+					if err != nil {
+						return
+					}
+					_, _ = io.Copy(io.Discard, req.Body)
+					s.reqs.Add(1)
+					s.mu.Lock()
+					s.headers = append(s.headers, req.Header.Clone())
+					s.mu.Unlock()
+					keep := reply(bw, req, n)
+					if bw.Flush() != nil || !keep {
+						return
+					}
+				}
+			}()
+		}
+	}()
+	t.Cleanup(func() {
+		_ = ln.Close()
+		s.mu.Lock()
+		for _, c := range s.open {
+			_ = c.Close()
+		}
+		s.mu.Unlock()
+		s.wg.Wait()
+	})
+	return s
+}
+
+func writeOK(w *bufio.Writer, body string, extra string) {
+	_, _ = w.WriteString("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n" + extra +
+		"Content-Length: " + itoa(len(body)) + "\r\n\r\n" + body)
+}
+
+func h1Client(t *testing.T, srvURL string, opts ...func(*Request)) (*Client, func(*Request) *Response) {
+	t.Helper()
+	rt, _ := newVU(t, srvURL, nil)
+	c, err := ClientFor(rt.VU())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.t.h1 {
+		t.Skip("the plain-HTTP/1.1 path is off (proxy or STAMPEDE_HTTP1_NETHTTP in the environment)")
+	}
+	do := func(r *Request) *Response {
+		t.Helper()
+		resp, err := c.Do(context.Background(), r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp
+	}
+	return c, do
+}
+
+// TestH1StaleConnection: the server closes every connection after its
+// response without saying so. A GET on the dead kept-alive connection is
+// sent again on a new one; a POST is not sent on it at all.
+func TestH1StaleConnection(t *testing.T) {
+	srv := newRawServer(t, func(w *bufio.Writer, req *http.Request, _ int) bool {
+		writeOK(w, "hi "+req.Method, "")
+		return false
+	})
+	_, do := h1Client(t, srv.URL)
+	for i := range 3 {
+		for _, m := range []string{http.MethodGet, http.MethodPost} {
+			time.Sleep(10 * time.Millisecond) // let the close arrive
+			var body []byte
+			if m == http.MethodPost {
+				body = []byte("x")
+			}
+			resp := do(&Request{Method: m, URL: srv.URL + "/", Body: body})
+			if resp.Error != "" || resp.Status != 200 || string(resp.Body) != "hi "+m {
+				t.Fatalf("round %d %s: status %d error %q body %q", i, m, resp.Status, resp.Error, resp.Body)
+			}
+		}
+	}
+	if n := srv.reqs.Load(); n != 6 {
+		t.Fatalf("server read %d requests, want 6 (a POST was sent twice, or a request got lost)", n)
+	}
+}
+
+// TestH1Reuse: one connection for a run of requests; a "Connection: close"
+// from the server ends it, as noConnectionReuse does from the client.
+func TestH1Reuse(t *testing.T) {
+	srv := newRawServer(t, func(w *bufio.Writer, req *http.Request, n int) bool {
+		if req.URL.Path == "/close" {
+			writeOK(w, "bye", "Connection: close\r\n")
+			return false
+		}
+		writeOK(w, "ok", "")
+		return true
+	})
+	_, do := h1Client(t, srv.URL)
+	for range 5 {
+		if r := do(&Request{URL: srv.URL + "/"}); r.Status != 200 || string(r.Body) != "ok" {
+			t.Fatalf("status %d body %q error %q", r.Status, r.Body, r.Error)
+		}
+	}
+	if n := srv.conns.Load(); n != 1 {
+		t.Fatalf("%d connections for 5 requests", n)
+	}
+	if r := do(&Request{URL: srv.URL + "/close"}); r.Status != 200 || string(r.Body) != "bye" {
+		t.Fatalf("status %d body %q error %q", r.Status, r.Body, r.Error)
+	}
+	r := do(&Request{URL: srv.URL + "/"})
+	if r.Status != 200 || r.Timings.Connecting == 0 && srv.conns.Load() != 2 {
+		t.Fatalf("status %d, %d connections", r.Status, srv.conns.Load())
+	}
+	if n := srv.conns.Load(); n != 2 {
+		t.Fatalf("%d connections after the server closed one, want 2", n)
+	}
+}
+
+// TestH1Informational: 1xx responses before the final one are skipped.
+func TestH1Informational(t *testing.T) {
+	srv := newRawServer(t, func(w *bufio.Writer, _ *http.Request, _ int) bool {
+		_, _ = w.WriteString("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\n")
+		writeOK(w, "final", "")
+		return true
+	})
+	_, do := h1Client(t, srv.URL)
+	for range 2 {
+		r := do(&Request{Method: http.MethodPost, URL: srv.URL + "/", Body: []byte("b"), Header: http.Header{"Expect": {"100-continue"}}})
+		if r.Status != 200 || string(r.Body) != "final" || r.Header.Get("Link") != "" {
+			t.Fatalf("status %d body %q header %v error %q", r.Status, r.Body, r.Header, r.Error)
+		}
+	}
+}
+
+// TestH1BodyEnd: chunked bodies and HEAD answers leave the connection at
+// the next response, so it is reused.
+func TestH1BodyEnd(t *testing.T) {
+	srv := newRawServer(t, func(w *bufio.Writer, req *http.Request, _ int) bool {
+		switch req.URL.Path {
+		case "/chunked":
+			_, _ = w.WriteString("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n")
+		case "/head":
+			_, _ = w.WriteString("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n")
+		default:
+			writeOK(w, "ok", "")
+		}
+		return true
+	})
+	_, do := h1Client(t, srv.URL)
+	if r := do(&Request{URL: srv.URL + "/chunked"}); string(r.Body) != "abcde" {
+		t.Fatalf("chunked body %q error %q", r.Body, r.Error)
+	}
+	if r := do(&Request{Method: http.MethodHead, URL: srv.URL + "/head"}); r.Status != 200 || len(r.Body) != 0 {
+		t.Fatalf("HEAD status %d body %q error %q", r.Status, r.Body, r.Error)
+	}
+	if r := do(&Request{URL: srv.URL + "/"}); string(r.Body) != "ok" {
+		t.Fatalf("body %q error %q", r.Body, r.Error)
+	}
+	if n := srv.conns.Load(); n != 1 {
+		t.Fatalf("%d connections, want 1", n)
+	}
+}
+
+// TestH1InvalidHeader: header checks and their messages are net/http's.
+func TestH1InvalidHeader(t *testing.T) {
+	srv := newRawServer(t, func(w *bufio.Writer, _ *http.Request, _ int) bool {
+		writeOK(w, "ok", "")
+		return true
+	})
+	_, do := h1Client(t, srv.URL)
+	for _, tc := range []struct {
+		h    http.Header
+		want string
+	}{
+		{http.Header{"X-Bad": {"a\r\nInjected: 1"}}, `net/http: invalid header field value for "X-Bad"`},
+		{http.Header{"Bad Name": {"v"}}, `net/http: invalid header field name "Bad Name"`},
+	} {
+		r := do(&Request{URL: srv.URL + "/", Header: tc.h})
+		if r.Error != tc.want {
+			t.Fatalf("error %q, want %q", r.Error, tc.want)
+		}
+		// net/http's Transport says the same.
+		req, _ := http.NewRequest(http.MethodGet, srv.URL+"/", nil)
+		req.Header = tc.h
+		if _, err := (&http.Transport{}).RoundTrip(req); err == nil || err.Error() != tc.want {
+			t.Fatalf("net/http: %v, want %q", err, tc.want)
+		}
+	}
+	if n := srv.reqs.Load(); n != 0 {
+		t.Fatalf("%d invalid requests reached the server", n)
+	}
+}
+
+// TestH1SameWire: the path writes what net/http's Transport writes.
+func TestH1SameWire(t *testing.T) {
+	srv := newRawServer(t, func(w *bufio.Writer, _ *http.Request, _ int) bool {
+		writeOK(w, "ok", "")
+		return true
+	})
+	c, do := h1Client(t, srv.URL)
+	req := &Request{Method: http.MethodPost, URL: srv.URL + "/p?q=1", Body: []byte(`{"a":1}`),
+		Header: http.Header{"Content-Type": {"application/json"}, "X-Multi": {"a", "b"}}}
+	do(req)
+	c.t.h1 = false
+	do(req)
+	c.t.h1 = true
+	srv.mu.Lock()
+	defer srv.mu.Unlock()
+	if len(srv.headers) != 2 {
+		t.Fatalf("%d requests", len(srv.headers))
+	}
+	a, b := srv.headers[0], srv.headers[1]
+	if len(a) != len(b) {
+		t.Fatalf("headers differ:\n%v\n%v", a, b)
+	}
+	for k, v := range b {
+		if strings.Join(a[k], "|") != strings.Join(v, "|") {
+			t.Fatalf("header %s: %q, net/http sent %q", k, a[k], v)
+		}
+	}
+}
+
+// TestH1LargeBodyUsesNetHTTP: a body over h1MaxBody is sent by net/http.
+func TestH1LargeBodyUsesNetHTTP(t *testing.T) {
+	srv := newTestServer(t, false)
+	_, do := h1Client(t, srv.URL)
+	body := bytes.Repeat([]byte("z"), h1MaxBody+1)
+	r := do(&Request{Method: http.MethodPost, URL: srv.URL + "/post", Body: body})
+	if r.Status != 200 || !bytes.Contains(r.Body, body[:100]) {
+		t.Fatalf("status %d error %q", r.Status, r.Error)
+	}
+}
