@@ -111,10 +111,16 @@ func (s *arrivalRate) run(ctx context.Context, stop <-chan struct{}) {
 	ctl.finish()
 }
 
+// minWait is the shortest wait before a start that schedule sleeps for.
+const minWait = 100 * time.Microsecond
+
 // schedule starts this instance's iterations on time until the plan or the
 // scenario ends. It waits with a deadlineWaiter (precise to microseconds on
 // Linux, where Go's timers round sleeps up to whole milliseconds); starts
-// already due (after a stall) go out at once, one after the other.
+// already due (after a stall) go out at once, one after the other. A start
+// due in less than minWait goes out at once too: a precise wake-up costs
+// about as much CPU as that, so at very high rates the starts go out in
+// small bursts instead of one wake-up each.
 func (s *arrivalRate) schedule(start time.Time, iterCh chan<- iterTicket, reqCh chan<- struct{}, ctl *stopControl) {
 	w := newDeadlineWaiter(ctl.soft)
 	defer w.close()
@@ -126,7 +132,7 @@ func (s *arrivalRate) schedule(start time.Time, iterCh chan<- iterTicket, reqCh 
 			return
 		}
 		due := start.Add(s.sched.at(k))
-		if time.Until(due) > 0 {
+		if time.Until(due) > minWait {
 			if !w.wait(due) {
 				return
 			}
