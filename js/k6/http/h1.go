@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"net/http/httptrace"
@@ -52,12 +53,34 @@ type h1Conn struct {
 	key    string // the URL's host[:port], the pool key
 	idleAt time.Time
 	one    [1]byte // for the end-of-body check
+	// limit is what may still be read: a response's header is bounded
+	// like net/http's (MaxResponseHeaderBytes), its body is not.
+	limit int64
 }
+
+// Read reads from the connection within the limit (br reads through it).
+func (hc *h1Conn) Read(p []byte) (int, error) {
+	if hc.limit <= 0 {
+		return 0, errH1HeaderTooLarge
+	}
+	if int64(len(p)) > hc.limit {
+		p = p[:hc.limit]
+	}
+	n, err := hc.conn.Read(p)
+	hc.limit -= int64(n)
+	return n, err
+}
+
+// h1MaxHeader is net/http's default bound on a response's header.
+const h1MaxHeader = 10 << 20
+
+var errH1HeaderTooLarge = errors.New("net/http: server response headers exceeded " + strconv.Itoa(h1MaxHeader) + " bytes; aborted")
 
 // h1Pool holds a VU's idle connections per host.
 type h1Pool struct {
-	mu   sync.Mutex
-	idle map[string][]*h1Conn
+	mu    sync.Mutex
+	idle  map[string][]*h1Conn
+	swept time.Time // when expired connections to other hosts were last closed
 }
 
 // h1Eligible reports whether r can take the plain-HTTP/1.1 path.
@@ -99,7 +122,8 @@ func (t *Transport) getIdle(key string, now time.Time, mustBeAlive bool) *h1Conn
 
 // putIdle keeps hc for the next request to its host, or closes it.
 func (t *Transport) putIdle(hc *h1Conn) {
-	hc.idleAt = time.Now()
+	now := time.Now()
+	hc.idleAt = now
 	p := &t.h1Pool
 	p.mu.Lock()
 	if p.idle == nil {
@@ -110,9 +134,34 @@ func (t *Transport) putIdle(hc *h1Conn) {
 		p.idle[hc.key] = append(list, hc)
 		hc = nil
 	}
+	var expired []*h1Conn
+	if len(p.idle) > 1 && now.Sub(p.swept) > time.Second {
+		// Connections to hosts the VU no longer calls would otherwise
+		// stay open until the VU ends; net/http closes them on a timer.
+		p.swept = now
+		for key, list := range p.idle {
+			kept := list[:0]
+			for _, c := range list {
+				if now.Sub(c.idleAt) > t.base.IdleConnTimeout {
+					expired = append(expired, c)
+				} else {
+					kept = append(kept, c)
+				}
+			}
+			clear(list[len(kept):])
+			if len(kept) == 0 {
+				delete(p.idle, key)
+			} else {
+				p.idle[key] = kept
+			}
+		}
+	}
 	p.mu.Unlock()
 	if hc != nil {
 		_ = hc.conn.Close()
+	}
+	for _, c := range expired {
+		_ = c.conn.Close()
 	}
 }
 
@@ -141,7 +190,9 @@ func (t *Transport) dialH1(ctx context.Context, r *http.Request, key string) (*h
 	if err != nil {
 		return nil, err
 	}
-	return &h1Conn{conn: c, br: bufio.NewReaderSize(c, 4096), bw: bufio.NewWriterSize(c, 4096), key: key}, nil
+	hc := &h1Conn{conn: c, bw: bufio.NewWriterSize(c, 4096), key: key}
+	hc.br = bufio.NewReaderSize(hc, 4096)
+	return hc, nil
 }
 
 // roundTripH1 sends r on the calling goroutine over a kept-alive
@@ -206,6 +257,7 @@ func (t *Transport) exchangeH1(tr *tracer, hc *h1Conn, r *http.Request) (resp *h
 	if err := hc.bw.Flush(); err != nil {
 		return nil, false, err
 	}
+	hc.limit = h1MaxHeader
 	if _, err := hc.br.Peek(1); err != nil {
 		return nil, false, err
 	}
@@ -213,6 +265,9 @@ func (t *Transport) exchangeH1(tr *tracer, hc *h1Conn, r *http.Request) (resp *h
 	for n := 0; ; n++ {
 		resp, err := http.ReadResponse(hc.br, r)
 		if err != nil {
+			if hc.limit <= 0 {
+				err = errH1HeaderTooLarge
+			}
 			return nil, true, err
 		}
 		if resp.StatusCode >= 100 && resp.StatusCode < 200 && resp.StatusCode != http.StatusSwitchingProtocols {
@@ -227,6 +282,7 @@ func (t *Transport) exchangeH1(tr *tracer, hc *h1Conn, r *http.Request) (resp *h
 			resp.Body = http.NoBody
 			resp.Close = true
 		}
+		hc.limit = math.MaxInt64
 		return resp, true, nil
 	}
 }

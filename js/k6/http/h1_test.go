@@ -284,3 +284,50 @@ func TestH1LargeBodyUsesNetHTTP(t *testing.T) {
 		t.Fatalf("status %d error %q", r.Status, r.Error)
 	}
 }
+
+// TestH1IdleExpiry: idle connections past IdleConnTimeout are not reused,
+// and those to hosts the VU stopped calling are closed.
+func TestH1IdleExpiry(t *testing.T) {
+	reply := func(w *bufio.Writer, _ *http.Request, _ int) bool {
+		writeOK(w, "ok", "")
+		return true
+	}
+	a, b := newRawServer(t, reply), newRawServer(t, reply)
+	c, do := h1Client(t, a.URL)
+	c.t.base.IdleConnTimeout = 50 * time.Millisecond
+	do(&Request{URL: a.URL + "/"})
+	time.Sleep(60 * time.Millisecond)
+	do(&Request{URL: a.URL + "/"})
+	if n := a.conns.Load(); n != 2 {
+		t.Fatalf("%d connections to a, want 2 (the expired one was reused)", n)
+	}
+	time.Sleep(60 * time.Millisecond)
+	c.t.h1Pool.mu.Lock()
+	c.t.h1Pool.swept = time.Time{}
+	c.t.h1Pool.mu.Unlock()
+	do(&Request{URL: b.URL + "/"}) // sweeps a's expired connection
+	c.t.h1Pool.mu.Lock()
+	_, held := c.t.h1Pool.idle[strings.TrimPrefix(a.URL, "http://")]
+	c.t.h1Pool.mu.Unlock()
+	if held {
+		t.Fatal("the expired connection to a is still held")
+	}
+}
+
+// TestH1HeaderLimit: an endless response header is cut off like net/http does.
+func TestH1HeaderLimit(t *testing.T) {
+	srv := newRawServer(t, func(w *bufio.Writer, _ *http.Request, _ int) bool {
+		_, _ = w.WriteString("HTTP/1.1 200 OK\r\n")
+		line := "X-Filler: " + strings.Repeat("f", 1000) + "\r\n"
+		for i := 0; i < h1MaxHeader/len(line)+10; i++ {
+			if _, err := w.WriteString(line); err != nil {
+				return false
+			}
+		}
+		return false
+	})
+	_, do := h1Client(t, srv.URL)
+	if r := do(&Request{URL: srv.URL + "/"}); r.Error != errH1HeaderTooLarge.Error() {
+		t.Fatalf("status %d error %q", r.Status, r.Error)
+	}
+}
