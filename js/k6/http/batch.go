@@ -55,7 +55,8 @@ func (c *Client) DoBatch(ctx context.Context, reqs []*Request) ([]*Response, err
 					sem = hostSem[ps[i].url.Host]
 					sem <- struct{}{}
 				}
-				resps[i] = c.run(ctx, &ps[i])
+				resps[i] = &Response{}
+				c.run(ctx, &ps[i], resps[i])
 				if sem != nil {
 					<-sem
 				}

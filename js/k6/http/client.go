@@ -220,20 +220,39 @@ func (c *Client) Throw() bool { return c.throw }
 // error is the *Error (Response.Err()) as well. ctx cancellation (the VU
 // stopping) fails the request without recording samples.
 func (c *Client) Do(ctx context.Context, req *Request) (*Response, error) {
-	var p prepared
-	if err := c.prepare(req, &p); err != nil {
-		return nil, err
-	}
-	resp := c.run(ctx, &p)
-	if resp.err != nil && c.throw {
-		return resp, resp.err
+	resp := &Response{}
+	if err := c.doInto(ctx, req, resp); err != nil {
+		if resp.err == nil {
+			return nil, err
+		}
+		return resp, err
 	}
 	return resp, nil
 }
 
+// doInto is Do filling resp (a zero Response); an error with resp.err
+// unset means nothing was sent.
+func (c *Client) doInto(ctx context.Context, req *Request, resp *Response) error {
+	var p prepared
+	if err := c.prepare(req, &p); err != nil {
+		return err
+	}
+	c.run(ctx, &p, resp)
+	if resp.err != nil && c.throw {
+		return resp.err
+	}
+	return nil
+}
+
 // prepared is a Request validated and ready for the wire.
 type prepared struct {
-	req       *Request
+	// From the Request (not kept itself, so a caller's Request can stay
+	// on its stack).
+	name    string
+	tags    map[string]string
+	cookies []RequestCookie
+	auth    AuthMethod
+
 	method    string
 	url       *url.URL // credentials removed
 	urlStr    string   // url tag / response URL of the first hop (credentials masked)
@@ -254,7 +273,7 @@ func (c *Client) prepare(req *Request, p *prepared) error {
 	if req == nil {
 		return fmt.Errorf("%w: nil request", ErrInvalidRequest)
 	}
-	*p = prepared{req: req, method: req.Method, body: req.Body}
+	*p = prepared{name: req.Name, tags: req.Tags, cookies: req.Cookies, auth: req.Auth, method: req.Method, body: req.Body}
 	if p.method == "" {
 		p.method = http.MethodGet
 	}
@@ -353,7 +372,7 @@ type hop struct {
 	aborted  bool // the VU's context ended: nothing is recorded
 }
 
-func (c *Client) run(ctx context.Context, p *prepared) *Response {
+func (c *Client) run(ctx context.Context, p *prepared, out *Response) {
 	deadline := time.Now().Add(p.timeout)
 	h := hop{method: p.method, url: p.url, urlStr: p.urlStr, header: p.header, body: p.body}
 	redirects := 0
@@ -365,10 +384,11 @@ func (c *Client) run(ctx context.Context, p *prepared) *Response {
 			if !h.aborted {
 				c.record(p, &h, false)
 			}
-			return c.response(&h, p)
+			c.response(&h, p, out)
+			return
 		}
 		status := h.resp.StatusCode
-		digestChallenge := p.req.Auth == AuthDigest && p.hasCreds && !digestSent && status == http.StatusUnauthorized
+		digestChallenge := p.auth == AuthDigest && p.hasCreds && !digestSent && status == http.StatusUnauthorized
 		if digestChallenge {
 			if auth, ok := digestAuthorization(h.resp.Header.Values("Www-Authenticate"), p.user, p.pass, h.method, h.url, p.body); ok {
 				c.record(p, &h, true)
@@ -381,17 +401,20 @@ func (c *Client) run(ctx context.Context, p *prepared) *Response {
 		}
 		c.record(p, &h, false)
 		if !isRedirect(status) {
-			return c.response(&h, p)
+			c.response(&h, p, out)
+			return
 		}
 		loc := h.resp.Header.Get("Location")
 		if loc == "" {
-			return c.response(&h, p)
+			c.response(&h, p, out)
+			return
 		}
 		if !followable {
 			if p.redirects > 0 {
 				c.logger.WithField("url", h.urlStr).Warnf("Stopped after %d redirects and returned the redirection; pass { redirects: n } in request params or set global maxRedirects to avoid this", redirects)
 			}
-			return c.response(&h, p)
+			c.response(&h, p, out)
+			return
 		}
 		next, err := h.url.Parse(loc)
 		if err != nil || (next.Scheme != "http" && next.Scheme != "https") {
@@ -399,7 +422,8 @@ func (c *Client) run(ctx context.Context, p *prepared) *Response {
 				err = fmt.Errorf("unsupported protocol scheme %q", next.Scheme)
 			}
 			h.err = &Error{Code: CodeInvalidURL, Err: err, msg: fmt.Sprintf("failed to follow redirect to %q: %v", loc, err)}
-			return c.response(&h, p)
+			c.response(&h, p, out)
+			return
 		}
 		redirects++
 		h = c.redirectHop(p, &h, next, status)
@@ -629,7 +653,7 @@ func (c *Client) hopHeader(p *prepared, h *hop) http.Header {
 	}
 	// The request's own cookies go to its host (and subdomains) only, like
 	// a Cookie header set by hand on a redirect.
-	reqCookies := p.req.Cookies
+	reqCookies := p.cookies
 	if len(reqCookies) > 0 && h.url != p.url && !sameOrSubdomain(p.url.Hostname(), h.url.Hostname()) {
 		reqCookies = nil
 	}
@@ -668,9 +692,9 @@ func (c *Client) hopHeader(p *prepared, h *hop) http.Header {
 	return header
 }
 
-// response builds the Response of the last hop.
-func (c *Client) response(h *hop, p *prepared) *Response {
-	r := &Response{
+// response fills r (a zero Response) with the last hop's.
+func (c *Client) response(h *hop, _ *prepared, r *Response) {
+	*r = Response{
 		URL:     h.urlStr,
 		Timings: h.timings,
 		Body:    h.respBody,
@@ -700,7 +724,6 @@ func (c *Client) response(h *hop, p *prepared) *Response {
 	if r.Header == nil {
 		r.Header = http.Header{}
 	}
-	return r
 }
 
 func splitAddr(a net.Addr) (string, int) {

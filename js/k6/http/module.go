@@ -150,15 +150,17 @@ func (mi *ModuleInstance) client() *Client {
 // request is every synchronous verb: parse, send, wrap.
 func (mi *ModuleInstance) request(method string, urlV, bodyV, paramsV sobek.Value) sobek.Value {
 	c := mi.client()
-	req, err := mi.parseRequest(method, urlV, bodyV, paramsV, false)
-	if err != nil {
+	var req Request // read by Do only: it stays on the stack
+	if err := mi.parseRequestInto(&req, method, urlV, bodyV, paramsV, false); err != nil {
 		mi.throw(err)
 	}
-	resp, err := c.Do(mi.vu.Context(), req)
-	if err != nil {
+	// The Response is built in place inside its JS wrapper: one allocation.
+	jr := &jsResponse{mi: mi, binary: req.ResponseType == ResponseBinary}
+	if err := c.doInto(mi.vu.Context(), &req, &jr.resp); err != nil {
 		mi.throw(err)
 	}
-	return mi.newResponse(resp, req.ResponseType)
+	jr.r = &jr.resp
+	return mi.wrapResponse(jr)
 }
 
 // asyncRequest is request() off the VU's goroutine; the Promise settles on it.

@@ -22,9 +22,18 @@ import (
 // owned says the request outlives this call on another goroutine (async,
 // batch): bytes the script could change (ArrayBuffers) are then copied.
 func (mi *ModuleInstance) parseRequest(method string, urlV, bodyV, paramsV sobek.Value, owned bool) (*Request, error) {
-	req := &Request{Method: method}
-	if err := mi.parseURL(req, urlV); err != nil {
+	req := &Request{}
+	if err := mi.parseRequestInto(req, method, urlV, bodyV, paramsV, owned); err != nil {
 		return nil, err
+	}
+	return req, nil
+}
+
+// parseRequestInto is parseRequest filling req (a zero Request).
+func (mi *ModuleInstance) parseRequestInto(req *Request, method string, urlV, bodyV, paramsV sobek.Value, owned bool) error {
+	req.Method = method
+	if err := mi.parseURL(req, urlV); err != nil {
+		return err
 	}
 	if mi.callbackOff {
 		req.NoResponseCallback = true
@@ -33,15 +42,15 @@ func (mi *ModuleInstance) parseRequest(method string, urlV, bodyV, paramsV sobek
 	}
 	if !isNullish(paramsV) {
 		if err := mi.parseParams(req, paramsV); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	if !isNullish(bodyV) {
 		if err := mi.parseBody(req, bodyV, owned); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	return req, nil
+	return nil
 }
 
 func (mi *ModuleInstance) parseURL(req *Request, v sobek.Value) error {

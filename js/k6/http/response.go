@@ -17,6 +17,7 @@ type jsResponse struct {
 	mi     *ModuleInstance
 	r      *Response
 	binary bool
+	resp   Response // where r points when the wrapper was made with the response
 
 	body, headers, cookies, timings, request sobek.Value
 	set                                      map[string]sobek.Value // properties the script assigned
@@ -34,7 +35,11 @@ var responseKeys = []string{
 
 // newResponse wraps r for the script.
 func (mi *ModuleInstance) newResponse(r *Response, rt ResponseType) sobek.Value {
-	jr := &jsResponse{mi: mi, r: r, binary: rt == ResponseBinary}
+	return mi.wrapResponse(&jsResponse{mi: mi, r: r, binary: rt == ResponseBinary})
+}
+
+// wrapResponse makes the JS object of jr.
+func (mi *ModuleInstance) wrapResponse(jr *jsResponse) sobek.Value {
 	obj := mi.rt.NewDynamicObject(jr)
 	_ = obj.SetPrototype(mi.responsePrototype())
 	return obj

@@ -148,7 +148,7 @@ func (c *Client) tagSet(p *prepared, h *hop, status int, expected int8) *metrics
 		k.url = h.urlStr
 	}
 	if sys&sysName != 0 {
-		k.name = p.req.Name
+		k.name = p.name
 		if k.name == "" {
 			k.name = h.urlStr
 		}
@@ -181,7 +181,7 @@ func (c *Client) tagSet(p *prepared, h *hop, status int, expected int8) *metrics
 		k.ip, _ = splitAddr(h.remote)
 	}
 
-	cacheable := len(p.req.Tags) == 0
+	cacheable := len(p.tags) == 0
 	t := c.t
 	if cacheable {
 		t.tagCacheMu.Lock()
@@ -228,7 +228,7 @@ func (c *Client) tagSet(p *prepared, h *hop, status int, expected int8) *metrics
 	if k.ip != "" {
 		add("ip", k.ip)
 	}
-	for key, v := range p.req.Tags {
+	for key, v := range p.tags {
 		add(key, v)
 	}
 	ts := base.WithTags(tags...)
