@@ -57,6 +57,7 @@ type Runner struct {
 	fs       fs.FS
 	mainURL  *url.URL
 	env      map[string]string
+	envKeys  []string // env's keys, sorted (shared by the VUs' __ENV)
 	logger   logrus.FieldLogger
 	registry *metrics.Registry
 	builtin  *metrics.BuiltinMetrics
@@ -127,6 +128,7 @@ func New(ctx context.Context, cfg LoadConfig) (*Runner, error) {
 		fs:       cfg.FS,
 		mainURL:  mainURL,
 		env:      cfg.Env,
+		envKeys:  sortedKeys(cfg.Env),
 		logger:   cfg.Logger,
 		registry: cfg.Registry,
 		builtin:  cfg.BuiltinMetrics,

@@ -160,6 +160,20 @@ func TestScripts(t *testing.T) {
 			env: map[string]string{"BASE_URL": "http://x"},
 		},
 		{
+			name: "__ENV is writable per VU",
+			files: map[string]string{"script.js": `
+				const check = (got, want) => { if (JSON.stringify(got) !== JSON.stringify(want)) throw new Error(JSON.stringify(got) + " != " + JSON.stringify(want)); };
+				check(Object.keys(__ENV), ["A", "B"]);
+				__ENV.C = 3; __ENV.A = "a2"; delete __ENV.B;
+				check([__ENV.A, __ENV.B, __ENV.C, "B" in __ENV, "C" in __ENV], ["a2", undefined, 3, false, true]);
+				check(JSON.stringify(__ENV), '{"A":"a2","C":3}');
+				delete __ENV.C; __ENV.B = "b2";
+				check(Object.keys(__ENV), ["A", "B"]);
+				check(__ENV.B, "b2");
+				export default function () {}`},
+			env: map[string]string{"A": "a", "B": "b"},
+		},
+		{
 			name:    "syntax error position",
 			files:   map[string]string{"script.js": "export default function () {\n  let x = ;\n}\n"},
 			wantErr: "file:///s/script.js:2:11: Unexpected \";\"",

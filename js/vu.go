@@ -34,7 +34,7 @@ type VU struct {
 	requireFn, openFn sobek.Value
 	frames            []sobek.StackFrame
 
-	env        *sobek.Object     // __ENV
+	env        *envObject        // __ENV
 	envChanged map[string]string // scenario env keys applied over __ENV
 
 	state *modules.State
@@ -78,12 +78,9 @@ func (r *Runner) newVU(ctx context.Context, id, idGlobal uint64) (*VU, error) {
 		Options:        opts,
 	})
 	rt := v.rt
-	v.env = rt.NewObject()
-	for k, val := range r.env {
-		_ = v.env.Set(k, val)
-	}
+	v.env = &envObject{rt: rt, base: r.env, keys: r.envKeys}
 	g := rt.GlobalObject()
-	_ = g.Set("__ENV", v.env)
+	_ = g.Set("__ENV", rt.NewDynamicObject(v.env))
 	_ = g.Set("__VU", id)
 	_ = g.Set("__ITER", 0)
 	_ = g.Set("require", v.requireFunc())
@@ -342,11 +339,7 @@ func (v *VU) setupData() (sobek.Value, error) {
 // applyEnv sets the scenario's env over __ENV, undoing the previous one.
 func (v *VU) applyEnv(env map[string]string) {
 	for k := range v.envChanged {
-		if base, ok := v.r.env[k]; ok {
-			_ = v.env.Set(k, base)
-		} else {
-			_ = v.env.Delete(k)
-		}
+		v.env.reset(k)
 	}
 	clear(v.envChanged)
 	for k, val := range env {
@@ -354,7 +347,7 @@ func (v *VU) applyEnv(env map[string]string) {
 			v.envChanged = make(map[string]string, len(env))
 		}
 		v.envChanged[k] = val
-		_ = v.env.Set(k, val)
+		v.env.Set(k, v.rt.ToValue(val))
 	}
 }
 
