@@ -512,7 +512,7 @@ func (c *Client) send(parent context.Context, deadline time.Time, p *prepared, h
 		hc   *h1Conn // the connection of the plain-HTTP/1.1 path
 	)
 	if c.t.h1Eligible(hreq, tr) {
-		resp, hc, err = c.t.roundTripH1(tr, hreq)
+		resp, hc, err = c.t.roundTripH1(tr, hreq, h.body)
 	} else {
 		resp, err = c.t.RoundTrip(hreq)
 	}

@@ -9,7 +9,9 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptrace"
+	"net/textproto"
 	"os"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -203,7 +205,7 @@ func (t *Transport) dialH1(ctx context.Context, r *http.Request, key string) (*h
 // of the response arrives is sent again on another connection when it is
 // replayable (an idempotent method); a request that is not replayable is
 // only sent on an idle connection that still looks open.
-func (t *Transport) roundTripH1(tr *tracer, r *http.Request) (*http.Response, *h1Conn, error) {
+func (t *Transport) roundTripH1(tr *tracer, r *http.Request, body []byte) (*http.Response, *h1Conn, error) {
 	ctx := r.Context()
 	if msg := validateHeaders(r.Header); msg != "" {
 		return nil, nil, errors.New("net/http: invalid header " + msg)
@@ -228,7 +230,7 @@ func (t *Transport) roundTripH1(tr *tracer, r *http.Request) (*http.Response, *h
 			_ = hc.conn.Close()
 			return nil, nil, context.Cause(ctx)
 		}
-		resp, began, err := t.exchangeH1(tr, hc, r)
+		resp, began, err := t.exchangeH1(tr, hc, r, body)
 		if err == nil {
 			return resp, hc, nil
 		}
@@ -250,12 +252,20 @@ func (t *Transport) roundTripH1(tr *tracer, r *http.Request) (*http.Response, *h
 
 // exchangeH1 writes r on hc and reads the response's header. began says
 // the response had started to arrive when an error came (no retry then).
-func (t *Transport) exchangeH1(tr *tracer, hc *h1Conn, r *http.Request) (resp *http.Response, began bool, err error) {
-	if err := r.Write(hc.bw); err != nil {
-		return nil, false, err
-	}
-	if err := hc.bw.Flush(); err != nil {
-		return nil, false, err
+func (t *Transport) exchangeH1(tr *tracer, hc *h1Conn, r *http.Request, body []byte) (resp *http.Response, began bool, err error) {
+	if writeRequestH1(hc.bw, r, tr.requestURI(r.URL), body) {
+		err := hc.bw.Flush()
+		tr.onWroteRequest(httptrace.WroteRequestInfo{Err: err})
+		if err != nil {
+			return nil, false, err
+		}
+	} else {
+		if err := r.Write(hc.bw); err != nil { // reports WroteRequest itself
+			return nil, false, err
+		}
+		if err := hc.bw.Flush(); err != nil {
+			return nil, false, err
+		}
 	}
 	hc.limit = h1MaxHeader
 	if _, err := hc.br.Peek(1); err != nil {
@@ -439,3 +449,108 @@ var isTokenChar = func() (t [128]bool) {
 	}
 	return t
 }()
+
+// defaultGoUserAgent is what net/http sends when a request has no
+// User-Agent header at all.
+const defaultGoUserAgent = "Go-http-client/1.1"
+
+// writeRequestH1 writes r (whose body is body) as Request.Write would,
+// byte for byte, without its formatting allocations; false means r has a
+// shape it leaves to Request.Write (trailers, transfer codings, an unusual
+// Host or request URI, a Connection header next to Close).
+func writeRequestH1(bw *bufio.Writer, r *http.Request, ruri string, body []byte) bool {
+	if r.Trailer != nil || len(r.TransferEncoding) > 0 || int64(len(body)) != r.ContentLength {
+		return false
+	}
+	host := r.Host
+	if host == "" {
+		host = r.URL.Host
+	}
+	if !plainHost(host) || !plainRequestURI(ruri) {
+		return false
+	}
+	if _, ok := r.Header["Connection"]; ok && r.Close {
+		return false
+	}
+	method := r.Method
+	if method == "" {
+		method = http.MethodGet
+	}
+	bw.WriteString(method)
+	bw.WriteByte(' ')
+	bw.WriteString(ruri)
+	bw.WriteString(" HTTP/1.1\r\nHost: ")
+	bw.WriteString(host)
+	bw.WriteString("\r\n")
+	ua := defaultGoUserAgent
+	if v, ok := r.Header["User-Agent"]; ok {
+		ua = ""
+		if len(v) > 0 {
+			ua = textproto.TrimString(v[0])
+		}
+	}
+	if ua != "" {
+		bw.WriteString("User-Agent: ")
+		bw.WriteString(ua)
+		bw.WriteString("\r\n")
+	}
+	if r.Close {
+		bw.WriteString("Connection: close\r\n")
+	}
+	// Request.Write's rule: an empty body is announced for POST, PUT and
+	// PATCH only.
+	if len(body) > 0 || method == http.MethodPost || method == http.MethodPut || method == http.MethodPatch {
+		var num [20]byte
+		bw.WriteString("Content-Length: ")
+		bw.Write(strconv.AppendInt(num[:0], int64(len(body)), 10))
+		bw.WriteString("\r\n")
+	}
+	// The other headers, sorted by key (Header.Write's order).
+	var arr [16]string
+	keys := arr[:0]
+	for k := range r.Header {
+		switch k {
+		case "Host", "User-Agent", "Content-Length", "Transfer-Encoding", "Trailer":
+			continue
+		}
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		for _, v := range r.Header[k] {
+			bw.WriteString(k)
+			bw.WriteString(": ")
+			bw.WriteString(textproto.TrimString(v))
+			bw.WriteString("\r\n")
+		}
+	}
+	bw.WriteString("\r\n")
+	bw.Write(body)
+	return true
+}
+
+// plainHost reports a Host value Request.Write sends unchanged: ASCII
+// letters, digits and . - _ : [ ] (no IPv6 zone, nothing to punycode,
+// nothing its Host check would blank).
+func plainHost(h string) bool {
+	for i := 0; i < len(h); i++ {
+		switch c := h[i]; {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		case c == '.', c == '-', c == '_', c == ':', c == '[', c == ']':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// plainRequestURI reports a request URI without control characters (which
+// Request.Write refuses).
+func plainRequestURI(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < ' ' || c == 0x7f {
+			return false
+		}
+	}
+	return s != ""
+}

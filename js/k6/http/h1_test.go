@@ -331,3 +331,107 @@ func TestH1HeaderLimit(t *testing.T) {
 		t.Fatalf("status %d error %q", r.Status, r.Error)
 	}
 }
+
+// TestWriteRequestH1SameBytes: the direct writer writes exactly what
+// Request.Write writes, for every request shape it accepts.
+func TestWriteRequestH1SameBytes(t *testing.T) {
+	long := strings.Repeat("v", 5000)
+	cases := []struct {
+		method, url, host string
+		header            http.Header
+		body              string
+		close             bool
+	}{
+		{"GET", "http://127.0.0.1:8080/me", "", http.Header{"User-Agent": {"stampede/dev"}}, "", false},
+		{"", "http://example.com/a%20b/c?x=1&y=%2F#frag", "", http.Header{"User-Agent": {"k6"}}, "", false},
+		{"GET", "http://example.com", "", nil, "", false},
+		{"GET", "http://example.com/", "", http.Header{"User-Agent": {""}}, "", false},
+		{"GET", "http://example.com/", "", http.Header{"User-Agent": {}}, "", false},
+		{"GET", "http://example.com/", "", http.Header{"User-Agent": {"  padded\t", "second"}}, "", true},
+		{"HEAD", "http://[::1]:9000/h", "", http.Header{"Accept": {"*/*"}}, "", false},
+		{"POST", "http://example.com/p", "", http.Header{"Content-Type": {"application/json"}, "X-Multi": {"a", " b "}, "Accept": {"x"}}, `{"a":1}`, false},
+		{"POST", "http://example.com/p", "", http.Header{"User-Agent": {"u"}}, "", false},
+		{"DELETE", "http://example.com/d", "", http.Header{"Authorization": {"Bearer t"}}, "", true},
+		{"OPTIONS", "http://example.com/o", "virtual.example:81", http.Header{"Cookie": {"a=1; b=2"}}, "", false},
+		{"PUT", "http://example.com/u", "", http.Header{"X-Long": {long}, "Content-Length": {"999"}, "Host": {"ignored"}}, "body", false},
+		{"PATCH", "http://example.com/u", "", http.Header{"x-lower": {"kept as is"}, "Trailer": {"x"}}, "b", true},
+	}
+	for i, tc := range cases {
+		u, err := urlParse(tc.url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mk := func() *http.Request {
+			r := &http.Request{Method: tc.method, URL: u, Host: tc.host, Header: tc.header, Close: tc.close,
+				Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1}
+			if tc.header == nil {
+				r.Header = http.Header{}
+			}
+			if tc.body != "" {
+				r.ContentLength = int64(len(tc.body))
+				r.Body = newBodyReader([]byte(tc.body))
+			}
+			return r
+		}
+		var want, got bytes.Buffer
+		if err := mk().Write(&want); err != nil {
+			t.Fatal(err)
+		}
+		bw := bufio.NewWriter(&got)
+		if !writeRequestH1(bw, mk(), u.RequestURI(), []byte(tc.body)) {
+			t.Fatalf("case %d: not handled", i)
+		}
+		_ = bw.Flush()
+		if got.String() != want.String() {
+			t.Fatalf("case %d:\ngot  %q\nwant %q", i, got.String(), want.String())
+		}
+	}
+	for _, m := range []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "PURGE"} {
+		for _, body := range []string{"", "x"} {
+			for _, closeConn := range []bool{false, true} {
+				cases = append(cases, struct {
+					method, url, host string
+					header            http.Header
+					body              string
+					close             bool
+				}{m, "http://h.example:1/p?q", "", http.Header{"User-Agent": {"ua"}, "B": {"2"}, "A": {"1"}}, body, closeConn})
+			}
+		}
+	}
+	for i, tc := range cases[13:] {
+		u, _ := urlParse(tc.url)
+		mk := func() *http.Request {
+			r := &http.Request{Method: tc.method, URL: u, Header: tc.header, Close: tc.close}
+			if tc.body != "" {
+				r.ContentLength = int64(len(tc.body))
+				r.Body = newBodyReader([]byte(tc.body))
+			}
+			return r
+		}
+		var want, got bytes.Buffer
+		if err := mk().Write(&want); err != nil {
+			t.Fatal(err)
+		}
+		bw := bufio.NewWriter(&got)
+		if !writeRequestH1(bw, mk(), u.RequestURI(), []byte(tc.body)) {
+			t.Fatalf("matrix %d: not handled", i)
+		}
+		_ = bw.Flush()
+		if got.String() != want.String() {
+			t.Fatalf("matrix %d:\ngot  %q\nwant %q", i, got.String(), want.String())
+		}
+	}
+	// Shapes left to Request.Write.
+	u, _ := urlParse("http://example.com/")
+	for i, r := range []*http.Request{
+		{Method: "GET", URL: u, Host: "b\u00fccher.example", Header: http.Header{}},
+		{Method: "GET", URL: u, Host: "[fe80::1%25en0]:80", Header: http.Header{}},
+		{Method: "GET", URL: u, Host: "a|b", Header: http.Header{}},
+		{Method: "GET", URL: u, Header: http.Header{"Connection": {"keep-alive"}}, Close: true},
+		{Method: "GET", URL: u, Header: http.Header{}, Trailer: http.Header{"X": nil}},
+	} {
+		if writeRequestH1(bufio.NewWriter(io.Discard), r, u.RequestURI(), nil) {
+			t.Fatalf("shape %d handled", i)
+		}
+	}
+}

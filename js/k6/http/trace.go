@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"net"
 	"net/http/httptrace"
+	"net/url"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -47,6 +48,20 @@ type tracer struct {
 	// reads and writes are ended when the request context is canceled.
 	h1    *h1Conn
 	h1ctx context.Context // the request context h1 was attached under
+
+	// The request URI of the last URL sent, as URL.RequestURI gives it:
+	// a VU mostly calls the same (cached, shared) *url.URL again.
+	lastURL  *url.URL
+	lastRURI string
+}
+
+// requestURI is u.RequestURI(), remembered for the same *url.URL (URLs
+// of prepared requests are never modified).
+func (t *tracer) requestURI(u *url.URL) string {
+	if u != t.lastURL {
+		t.lastURL, t.lastRURI = u, u.RequestURI()
+	}
+	return t.lastRURI
 }
 
 func newTracer() *tracer {
