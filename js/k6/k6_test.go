@@ -121,6 +121,25 @@ func TestSleep(t *testing.T) {
 	}
 }
 
+// sleep hands the samples buffered so far to the metrics engine: a
+// sleeping VU holds no batch, and thresholds see the samples sooner.
+func TestSleepFlushesSamples(t *testing.T) {
+	t.Parallel()
+	rt := running(t)
+	if _, err := rt.RunScript(`require("k6").check(1, { ok: true })`); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(rt.Ingested()); n != 0 {
+		t.Fatalf("%d samples ingested before sleep, want 0 (still buffered)", n)
+	}
+	if _, err := rt.RunScript(`require("k6").sleep(0.001)`); err != nil {
+		t.Fatal(err)
+	}
+	if got := rt.Ingested(); len(got) != 1 || got[0].Metric.Name != "checks" {
+		t.Fatalf("ingested after sleep: %v, want the checks sample", got)
+	}
+}
+
 func TestInitContext(t *testing.T) {
 	t.Parallel()
 	for _, fn := range []string{`check(1, {a: true})`, `group("g", () => {})`} {

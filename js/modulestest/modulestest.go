@@ -191,6 +191,14 @@ func (r *Runtime) Samples() []metrics.Sample {
 	return append([]metrics.Sample(nil), r.samples...)
 }
 
+// Ingested returns the samples ingested so far without flushing the VU's
+// buffer first: what the metrics engine would have seen.
+func (r *Runtime) Ingested() []metrics.Sample {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]metrics.Sample(nil), r.samples...)
+}
+
 // SamplesOf returns Samples of the metric called name.
 func (r *Runtime) SamplesOf(name string) []metrics.Sample {
 	var out []metrics.Sample
