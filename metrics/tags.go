@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // Tag is one key/value pair of a TagSet.
@@ -18,7 +19,23 @@ type Tag struct {
 // TagSet is shared by many samples and goroutines without copying.
 type TagSet struct {
 	tags []Tag // sorted by Key, unique keys
+
+	// derived caches recent results of With on this set, so code that
+	// derives the same set for every sample (a check's tags, once per
+	// iteration) allocates it once. Made by the first With.
+	derived atomic.Pointer[withCache]
 }
+
+// withCache is a small direct-mapped cache of With results, by value.
+type withCache [withCacheSlots]atomic.Pointer[withEntry]
+
+type withEntry struct {
+	key, value string
+	set        *TagSet
+}
+
+// withCacheSlots is the size of a TagSet's cache of With results.
+const withCacheSlots = 8
 
 // NewTagSet builds a TagSet from a map. An empty map gives nil (the empty set).
 func NewTagSet(m map[string]string) *TagSet {
@@ -58,12 +75,49 @@ func (t *TagSet) Get(key string) (string, bool) {
 	return t.tags[i].Value, true
 }
 
-// With returns a new TagSet with key set to value. t itself is unchanged.
+// With returns a TagSet with key set to value (t itself is unchanged): t
+// when it already has that tag, else a new set, which later calls with the
+// same key and value may get again (sets are immutable and shared).
 func (t *TagSet) With(key, value string) *TagSet {
 	i, ok := t.find(key)
 	if ok && t.tags[i].Value == value {
 		return t
 	}
+	if t == nil {
+		return t.with(i, ok, key, value)
+	}
+	c := t.derived.Load()
+	if c == nil {
+		c = new(withCache)
+		if !t.derived.CompareAndSwap(nil, c) {
+			c = t.derived.Load()
+		}
+	}
+	slot := &c[withSlot(value)]
+	if e := slot.Load(); e != nil && e.key == key && e.value == value {
+		return e.set
+	}
+	out := t.with(i, ok, key, value)
+	slot.Store(&withEntry{key: key, value: value, set: out})
+	return out
+}
+
+// withSlot picks the cache slot of a With value.
+func withSlot(v string) int {
+	// FNV-1a over the length and up to 8 bytes from each end.
+	h := uint32(2166136261) ^ uint32(len(v))
+	h *= 16777619
+	for i := 0; i < len(v) && i < 8; i++ {
+		h = (h ^ uint32(v[i])) * 16777619
+	}
+	for i := max(len(v)-8, 8); i < len(v); i++ {
+		h = (h ^ uint32(v[i])) * 16777619
+	}
+	return int(h^h>>16) & (withCacheSlots - 1)
+}
+
+// with builds t plus key=value; i and ok are where find put key.
+func (t *TagSet) with(i int, ok bool, key, value string) *TagSet {
 	n := t.Len()
 	if !ok {
 		n++

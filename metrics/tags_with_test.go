@@ -49,3 +49,35 @@ func BenchmarkTagSetWithTags(b *testing.B) {
 		_ = base.WithTags(add...)
 	}
 }
+
+func TestWithCache(t *testing.T) {
+	base := NewTagSet(map[string]string{"scenario": "default", "group": ""})
+	a1 := base.With("check", "a")
+	b1 := base.With("check", "b")
+	if base.With("check", "a") != a1 || base.With("check", "b") != b1 {
+		t.Fatal("With did not reuse its recent results")
+	}
+	// Different keys or values never get a cached set of another pair.
+	for i, tc := range []struct{ k, v string }{{"check", "a"}, {"name", "a"}, {"check", "aa"}, {"check", ""}, {"group", "g"}, {"scenario", "default"}} {
+		for range 2 {
+			got := base.With(tc.k, tc.v)
+			want := base.Map()
+			want[tc.k] = tc.v
+			if m := got.Map(); len(m) != len(want) {
+				t.Fatalf("%d: %v, want %v", i, m, want)
+			}
+			for k, v := range want {
+				if gv, _ := got.Get(k); gv != v {
+					t.Fatalf("%d: %v, want %v", i, got.Map(), want)
+				}
+			}
+		}
+	}
+	if base.With("scenario", "default") != base {
+		t.Fatal("With of a present tag is not the set itself")
+	}
+	var empty *TagSet
+	if s := empty.With("k", "v"); s.Len() != 1 {
+		t.Fatalf("nil.With: %v", s.Map())
+	}
+}
