@@ -44,8 +44,21 @@
 // data_received) and cookie jar live in modules.State (Transport, Dialer,
 // CookieJar). The runtime may build the transport with NewTransport; when it
 // leaves the fields nil, the first request of the VU fills them, and the
-// first request of each iteration resets the jar (unless noCookiesReset)
-// and, with noVUConnectionReuse, closes idle connections.
+// first request of each iteration resets the jar (unless noCookiesReset;
+// a jar that never held a cookie nor was handed to the script is kept, as
+// it is still empty) and, with noVUConnectionReuse, closes idle connections.
+//
+// # The wire
+//
+// Plain http:// requests without a proxy (bodies up to 16 KB) are written
+// and read on the calling goroutine over the transport's own kept-alive
+// HTTP/1.1 connections, with net/http's wire format, header checks, retry
+// rules and httptrace timings; this saves net/http's two goroutines per
+// connection and their hand-offs, most of a request's CPU against a fast
+// target. Everything else (https, HTTP/2, proxies, larger bodies, a
+// caller's own httptrace) goes through net/http's Transport. Setting the
+// environment variable STAMPEDE_HTTP1_NETHTTP=1 sends every request
+// through net/http, to compare.
 //
 // DefaultUserAgent is the User-Agent used when the userAgent option is
 // unset; the CLI sets it to "stampede/<version>".
