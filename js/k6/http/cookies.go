@@ -60,6 +60,7 @@ func (mi *ModuleInstance) jarPrototype() *sobek.Object {
 	}
 	mi.jarMethods = true
 	rt := mi.rt
+	mi.jarConstructor()
 	p := mi.jarProto
 	this := func(c sobek.FunctionCall, name string) (*cookieJar, *url.URL) {
 		o, ok := c.This.(*sobek.Object)

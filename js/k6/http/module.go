@@ -43,9 +43,11 @@ type ModuleInstance struct {
 	callbackOff bool
 
 	responseProto *sobek.Object
+	jarCtor       *sobek.Object // CookieJar, made on first use
 	jarProto      *sobek.Object // CookieJar.prototype
 	jarMethods    bool
 	urlProto      *sobek.Object
+	fileCtor      *sobek.Object // FileData, made on first use
 	fileProto     *sobek.Object // FileData.prototype
 	jsonParse     sobek.Callable
 }
@@ -54,7 +56,6 @@ type ModuleInstance struct {
 func (mi *ModuleInstance) Exports() modules.Exports { return modules.Exports{Named: mi.named} }
 
 func (mi *ModuleInstance) buildExports() {
-	rt := mi.rt
 	// Functions are exported as Go values: the runtime turns each into a JS
 	// function when the script first reads it, so a VU pays only for the
 	// functions its script uses.
@@ -82,13 +83,11 @@ func (mi *ModuleInstance) buildExports() {
 		"asyncRequest": fn(func(c sobek.FunctionCall) sobek.Value {
 			return mi.asyncRequest(c.Argument(0), c.Argument(1), c.Argument(2), c.Argument(3))
 		}),
-		"batch":     fn(func(c sobek.FunctionCall) sobek.Value { return mi.batch(c.Argument(0)) }),
-		"file":      fn(mi.file),
-		"cookieJar": fn(mi.cookieJar),
-		"CookieJar": mi.constructor("CookieJar", mi.newCookieJar, &mi.jarProto),
-		"FileData": mi.constructor("FileData", func(sobek.ConstructorCall) *sobek.Object {
-			panic(rt.NewTypeError("FileData cannot be constructed: use http.file(data, [filename], [contentType])"))
-		}, &mi.fileProto),
+		"batch":               fn(func(c sobek.FunctionCall) sobek.Value { return mi.batch(c.Argument(0)) }),
+		"file":                fn(mi.file),
+		"cookieJar":           fn(mi.cookieJar),
+		"CookieJar":           modules.Lazy(func() any { return mi.jarConstructor() }),
+		"FileData":            modules.Lazy(func() any { return mi.fileConstructor() }),
 		"url":                 fn(mi.urlTemplate),
 		"expectedStatuses":    fn(mi.expectedStatuses),
 		"setResponseCallback": fn(mi.setResponseCallback),
@@ -114,6 +113,33 @@ func (mi *ModuleInstance) buildExports() {
 		"OCSP_REASON_SUPERSEDED":             "superseded",
 		"OCSP_REASON_UNSPECIFIED":            "unspecified",
 	}
+}
+
+// jarConstructor returns CookieJar, made on first use.
+func (mi *ModuleInstance) jarConstructor() *sobek.Object {
+	if mi.jarCtor == nil {
+		mi.jarCtor = mi.constructor("CookieJar", mi.newCookieJar, &mi.jarProto)
+	}
+	return mi.jarCtor
+}
+
+// fileConstructor returns FileData, made on first use.
+func (mi *ModuleInstance) fileConstructor() *sobek.Object {
+	if mi.fileCtor == nil {
+		mi.fileCtor = mi.constructor("FileData", func(sobek.ConstructorCall) *sobek.Object {
+			panic(mi.rt.NewTypeError("FileData cannot be constructed: use http.file(data, [filename], [contentType])"))
+		}, &mi.fileProto)
+	}
+	return mi.fileCtor
+}
+
+// Requester returns k6/http's request(method, url, body, params) on vu for
+// Go modules that send requests with JavaScript arguments and return
+// k6/http Responses (k6/x/stripe's webhook), without building the module's
+// exports.
+func Requester(vu modules.VU) func(method string, url, body, params sobek.Value) sobek.Value {
+	mi := &ModuleInstance{vu: vu, rt: vu.Runtime()}
+	return mi.request
 }
 
 // constructor makes a JS class backed by a Go constructor and stores its

@@ -401,6 +401,7 @@ func (mi *ModuleInstance) file(call sobek.FunctionCall) sobek.Value {
 		f.contentType = v.String()
 	}
 	obj := mi.rt.NewDynamicObject(f)
+	mi.fileConstructor()
 	_ = obj.SetPrototype(mi.fileProto)
 	return obj
 }

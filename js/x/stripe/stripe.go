@@ -34,8 +34,8 @@ type Stripe struct {
 	signer       *stripelib.Signer
 	signerSecret stripelib.Secret
 
-	stringify sobek.Callable // JSON.stringify, taken on first use
-	request   sobek.Callable // k6/http's request, on a k6/http instance of this VU, made on first use
+	stringify sobek.Callable                                                 // JSON.stringify, taken on first use
+	request   func(method string, url, body, params sobek.Value) sobek.Value // k6/http's request on this VU, made on first use
 
 	// now is the clock (tests pin it).
 	now func() time.Time
@@ -477,26 +477,9 @@ func (s *Stripe) webhook(c sobek.FunctionCall) sobek.Value {
 	_ = headers.Set(stripelib.SignatureHeader, s.signHeader(fn, body, secret, ts, scheme, nil))
 	_ = params.Set("headers", headers)
 
-	request, err := s.httpRequest()
-	if err != nil {
-		s.throw(fn, err)
-	}
-	res, err := request(sobek.Undefined(), rt.ToValue("POST"), url, bodyV, params)
-	if err != nil {
-		panic(err) // k6/http's own exception (e.g. the throw option), rethrown as is
-	}
-	return res
-}
-
-// httpRequest returns k6/http's request function on this VU.
-func (s *Stripe) httpRequest() (sobek.Callable, error) {
 	if s.request == nil {
-		inst := k6http.New().NewModuleInstance(s.vu)
-		f, ok := sobek.AssertFunction(s.rt.ToValue(inst.Exports().Named["request"]))
-		if !ok {
-			return nil, errors.New("k6/http has no request function")
-		}
-		s.request = f
+		s.request = k6http.Requester(s.vu)
 	}
-	return s.request, nil
+	// k6/http's own exceptions (e.g. with the throw option) propagate as is.
+	return s.request("POST", url, bodyV, params)
 }
