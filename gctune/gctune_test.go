@@ -56,14 +56,7 @@ func TestStartAndStop(t *testing.T) {
 		}
 	})
 	t.Run("GOGC set by the user wins", func(t *testing.T) {
-		t.Setenv("GOGC", "150")
-		prev := debug.SetGCPercent(150)
-		defer debug.SetGCPercent(prev)
-		stop := Start(context.Background(), Config{})
-		defer stop()
-		if got := debug.SetGCPercent(150); got != 150 {
-			t.Errorf("GOGC = %d, want the user's 150 untouched", got)
-		}
+		userGOGCWins(t, func() func() { return Start(context.Background(), Config{}) })
 	})
 	t.Run("ends with its context", func(t *testing.T) {
 		unsetGOGC(t)
@@ -112,14 +105,7 @@ func TestSuspend(t *testing.T) {
 		}
 	})
 	t.Run("GOGC set by the user wins", func(t *testing.T) {
-		t.Setenv("GOGC", "150")
-		prev := debug.SetGCPercent(150)
-		defer debug.SetGCPercent(prev)
-		resume := Suspend()
-		defer resume()
-		if got := debug.SetGCPercent(150); got != 150 {
-			t.Errorf("GOGC = %d, want the user's 150 untouched", got)
-		}
+		userGOGCWins(t, Suspend)
 	})
 }
 
@@ -134,4 +120,21 @@ func gogc() int64 {
 	s := []metrics.Sample{{Name: "/gc/gogc:percent"}}
 	metrics.Read(s)
 	return int64(s[0].Value.Uint64())
+}
+
+// userGOGCWins checks that with GOGC set in the environment, start (and
+// the function it returns) leave the user's GOGC alone.
+func userGOGCWins(t *testing.T, start func() (undo func())) {
+	t.Helper()
+	t.Setenv("GOGC", "150")
+	prev := debug.SetGCPercent(150)
+	defer debug.SetGCPercent(prev)
+	undo := start()
+	if got := debug.SetGCPercent(150); got != 150 {
+		t.Errorf("GOGC = %d, want the user's 150 untouched", got)
+	}
+	undo()
+	if got := debug.SetGCPercent(150); got != 150 {
+		t.Errorf("GOGC after undo = %d, want the user's 150 untouched", got)
+	}
 }

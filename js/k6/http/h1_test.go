@@ -215,12 +215,17 @@ func TestH1BodyEnd(t *testing.T) {
 	}
 }
 
-// TestH1InvalidHeader: header checks and their messages are net/http's.
-func TestH1InvalidHeader(t *testing.T) {
-	srv := newRawServer(t, func(w *bufio.Writer, _ *http.Request, _ int) bool {
+// newOKServer answers every request 200 "ok".
+func newOKServer(t *testing.T) *rawServer {
+	return newRawServer(t, func(w *bufio.Writer, _ *http.Request, _ int) bool {
 		writeOK(w, "ok", "")
 		return true
 	})
+}
+
+// TestH1InvalidHeader: header checks and their messages are net/http's.
+func TestH1InvalidHeader(t *testing.T) {
+	srv := newOKServer(t)
 	_, do := h1Client(t, srv.URL)
 	for _, tc := range []struct {
 		h    http.Header
@@ -247,10 +252,7 @@ func TestH1InvalidHeader(t *testing.T) {
 
 // TestH1SameWire: the path writes what net/http's Transport writes.
 func TestH1SameWire(t *testing.T) {
-	srv := newRawServer(t, func(w *bufio.Writer, _ *http.Request, _ int) bool {
-		writeOK(w, "ok", "")
-		return true
-	})
+	srv := newOKServer(t)
 	c, do := h1Client(t, srv.URL)
 	req := &Request{Method: http.MethodPost, URL: srv.URL + "/p?q=1", Body: []byte(`{"a":1}`),
 		Header: http.Header{"Content-Type": {"application/json"}, "X-Multi": {"a", "b"}}}
@@ -356,6 +358,19 @@ func TestWriteRequestH1SameBytes(t *testing.T) {
 		{"PUT", "http://example.com/u", "", http.Header{"X-Long": {long}, "Content-Length": {"999"}, "Host": {"ignored"}}, "body", false},
 		{"PATCH", "http://example.com/u", "", http.Header{"x-lower": {"kept as is"}, "Trailer": {"x"}}, "b", true},
 	}
+	// Every method with and without a body and Connection: close.
+	for _, m := range []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "PURGE"} {
+		for _, body := range []string{"", "x"} {
+			for _, closeConn := range []bool{false, true} {
+				cases = append(cases, struct {
+					method, url, host string
+					header            http.Header
+					body              string
+					close             bool
+				}{m, "http://h.example:1/p?q", "", http.Header{"User-Agent": {"ua"}, "B": {"2"}, "A": {"1"}}, body, closeConn})
+			}
+		}
+	}
 	for i, tc := range cases {
 		u, err := urlParse(tc.url)
 		if err != nil {
@@ -384,41 +399,6 @@ func TestWriteRequestH1SameBytes(t *testing.T) {
 		_ = bw.Flush()
 		if got.String() != want.String() {
 			t.Fatalf("case %d:\ngot  %q\nwant %q", i, got.String(), want.String())
-		}
-	}
-	for _, m := range []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "PURGE"} {
-		for _, body := range []string{"", "x"} {
-			for _, closeConn := range []bool{false, true} {
-				cases = append(cases, struct {
-					method, url, host string
-					header            http.Header
-					body              string
-					close             bool
-				}{m, "http://h.example:1/p?q", "", http.Header{"User-Agent": {"ua"}, "B": {"2"}, "A": {"1"}}, body, closeConn})
-			}
-		}
-	}
-	for i, tc := range cases[13:] {
-		u, _ := urlParse(tc.url)
-		mk := func() *http.Request {
-			r := &http.Request{Method: tc.method, URL: u, Header: tc.header, Close: tc.close}
-			if tc.body != "" {
-				r.ContentLength = int64(len(tc.body))
-				r.Body = newBodyReader([]byte(tc.body))
-			}
-			return r
-		}
-		var want, got bytes.Buffer
-		if err := mk().Write(&want); err != nil {
-			t.Fatal(err)
-		}
-		bw := bufio.NewWriter(&got)
-		if !writeRequestH1(bw, mk(), u.RequestURI(), []byte(tc.body)) {
-			t.Fatalf("matrix %d: not handled", i)
-		}
-		_ = bw.Flush()
-		if got.String() != want.String() {
-			t.Fatalf("matrix %d:\ngot  %q\nwant %q", i, got.String(), want.String())
 		}
 	}
 	// Shapes left to Request.Write.
