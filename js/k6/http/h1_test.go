@@ -415,3 +415,54 @@ func TestWriteRequestH1SameBytes(t *testing.T) {
 		}
 	}
 }
+
+// TestH1IdleConnectionsHoldNoBuffers: a kept-alive connection gives its
+// read and write buffers back between requests, and one whose server sent
+// bytes past the response is not kept.
+func TestH1IdleConnectionsHoldNoBuffers(t *testing.T) {
+	srv := newRawServer(t, func(w *bufio.Writer, r *http.Request, _ int) bool {
+		if r.URL.Path == "/extra" {
+			writeOK(w, "ok", "")
+			_, _ = w.WriteString("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n") // unasked for
+			return true
+		}
+		writeOK(w, "ok", "")
+		return true
+	})
+	c, do := h1Client(t, srv.URL)
+	idle := func() []*h1Conn {
+		c.t.h1Pool.mu.Lock()
+		defer c.t.h1Pool.mu.Unlock()
+		var out []*h1Conn
+		for _, list := range c.t.h1Pool.idle {
+			out = append(out, list...)
+		}
+		return out
+	}
+	for range 2 {
+		if r := do(&Request{URL: srv.URL + "/"}); string(r.Body) != "ok" {
+			t.Fatalf("body %q error %q", r.Body, r.Error)
+		}
+		conns := idle()
+		if len(conns) != 1 {
+			t.Fatalf("%d idle connections, want 1", len(conns))
+		}
+		if conns[0].br != nil || conns[0].bw != nil {
+			t.Fatal("an idle connection holds its buffers")
+		}
+	}
+	if n := srv.conns.Load(); n != 1 {
+		t.Fatalf("%d connections for two requests, want 1", n)
+	}
+	// The extra response arrives with the first one: the connection is
+	// closed rather than kept with bytes that are not the next answer.
+	if r := do(&Request{URL: srv.URL + "/extra"}); string(r.Body) != "ok" {
+		t.Fatalf("body %q error %q", r.Body, r.Error)
+	}
+	if r := do(&Request{URL: srv.URL + "/"}); string(r.Body) != "ok" {
+		t.Fatalf("body %q error %q", r.Body, r.Error)
+	}
+	if n := srv.conns.Load(); n != 2 {
+		t.Fatalf("%d connections, want 2 (the one with extra bytes not reused)", n)
+	}
+}
