@@ -16,7 +16,7 @@ type Config struct {
 	// Headroom is the heap growth, in bytes, allowed between collections
 	// (default 256 MiB).
 	Headroom uint64
-	// Min and Max bound GOGC (defaults 25 and 400).
+	// Min and Max bound GOGC (defaults 100 and 400).
 	Min, Max int
 	// Interval is how often the live heap is read (default 1 s).
 	Interval time.Duration
@@ -27,7 +27,7 @@ func (c Config) withDefaults() Config {
 		c.Headroom = 256 << 20
 	}
 	if c.Min <= 0 {
-		c.Min = 25
+		c.Min = 100
 	}
 	if c.Max < c.Min {
 		c.Max = max(400, c.Min)

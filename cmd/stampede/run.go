@@ -61,8 +61,8 @@ func (c *runCmd) run(cmd *cobra.Command, script string) error {
 	sig := newSignalHandler(gs, cancelLoad)
 	defer sig.stop()
 	// GC headroom of about 256 MiB instead of GOGC=100: fewer collections
-	// per request for small tests, a quarter of the live heap for big ones
-	// (gctune, BENCHMARKS.md).
+	// per request for small tests, Go's default for big ones (gctune,
+	// BENCHMARKS.md).
 	stopGC := gctune.Start(ctx, gctune.Config{})
 	defer stopGC()
 
