@@ -24,13 +24,6 @@ type namespace struct {
 
 func newNamespace(rt *sobek.Runtime, ex modules.Exports) *sobek.Object {
 	ns := &namespace{rt: rt, ex: ex, named: ex.Named}
-	if len(ns.named) > 0 {
-		ns.keys = make([]string, 0, len(ns.named))
-		for k := range ns.named {
-			ns.keys = append(ns.keys, k)
-		}
-		sort.Strings(ns.keys)
-	}
 	ns.self = rt.NewDynamicObject(ns)
 	return ns.self
 }
@@ -110,6 +103,14 @@ func (n *namespace) Delete(string) bool { return false }
 
 func (n *namespace) Keys() []string {
 	n.defaultObject()
+	if n.keys == nil && len(n.named) > 0 {
+		// Sorted on first use: most scripts never list a namespace.
+		n.keys = make([]string, 0, len(n.named))
+		for k := range n.named {
+			n.keys = append(n.keys, k)
+		}
+		sort.Strings(n.keys)
+	}
 	out := make([]string, 0, len(n.keys)+1)
 	out = append(out, n.keys...)
 	return append(out, "default")
