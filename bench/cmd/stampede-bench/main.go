@@ -1,3 +1,5 @@
+//go:build unix
+
 // Command stampede-bench measures the stampede binary against loopback
 // servers and prints a table of the figures that BENCHMARKS.md records:
 // memory per VU and start-up with 10,000 VUs of scripts/queue-concurrency.js
