@@ -102,19 +102,33 @@ func (r *Registry) NewMetric(name string, typ MetricType, contains ...ValueType)
 	if len(contains) > 0 {
 		vt = contains[0]
 	}
+	// Every VU declares the script's metrics again: a known name (valid by
+	// construction) is answered under the read lock, without validating.
+	r.mu.RLock()
+	m, ok := r.metrics[name]
+	r.mu.RUnlock()
+	if ok {
+		return sameMetric(m, name, typ, vt)
+	}
 	if err := ValidateName(name); err != nil {
 		return nil, err
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if m, ok := r.metrics[name]; ok {
-		if m.Type != typ || m.Contains != vt {
-			return nil, fmt.Errorf("%w: metric %q is a %s (%s), cannot redefine it as a %s (%s)", ErrMetricTypeMismatch, name, m.Type, m.Contains, typ, vt)
-		}
-		return m, nil
+		return sameMetric(m, name, typ, vt)
 	}
-	m := &Metric{Name: name, Type: typ, Contains: vt}
+	m = &Metric{Name: name, Type: typ, Contains: vt}
 	r.metrics[name] = m
+	return m, nil
+}
+
+// sameMetric returns m, the metric registered as name, if it has the type
+// and value type asked for.
+func sameMetric(m *Metric, name string, typ MetricType, vt ValueType) (*Metric, error) {
+	if m.Type != typ || m.Contains != vt {
+		return nil, fmt.Errorf("%w: metric %q is a %s (%s), cannot redefine it as a %s (%s)", ErrMetricTypeMismatch, name, m.Type, m.Contains, typ, vt)
+	}
 	return m, nil
 }
 
