@@ -78,23 +78,7 @@ func BenchmarkGetCheckNewVU(b *testing.B) {
 func BenchmarkGetCheckIteration(b *testing.B) {
 	srv := jsonServer(b)
 	r := getCheckRunner(b, srv.URL+"/me")
-	me, err := metrics.NewEngine(r.Registry(), metrics.EngineOptions{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	v, err := r.NewVU(context.Background(), 1, 1, me)
-	if err != nil {
-		b.Fatal(err)
-	}
-	var n int64
-	a := v.Activate(&engine.VUActivationParams{
-		RunContext: context.Background(),
-		Scenario:   &modules.ScenarioState{Name: "default", Executor: "constant-vus"},
-		GetNextIterationCounters: func() (int64, int64) {
-			n++
-			return n - 1, n - 1
-		},
-	})
+	a, me := activeVU(b, r, "default", "constant-vus")
 	b.ReportAllocs()
 	for b.Loop() {
 		if err := a.RunOnce(); err != nil {
@@ -104,4 +88,27 @@ func BenchmarkGetCheckIteration(b *testing.B) {
 	if s := me.Snapshot(); s == nil {
 		b.Fatal("no snapshot")
 	}
+}
+
+// activeVU is one VU of r, activated in scenario (run by executor), and
+// the real metrics engine that aggregates its samples.
+func activeVU(b *testing.B, r *js.Runner, scenario, executor string) (engine.ActiveVU, *metrics.Engine) {
+	b.Helper()
+	me, err := metrics.NewEngine(r.Registry(), metrics.EngineOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	v, err := r.NewVU(context.Background(), 1, 1, me)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var n int64
+	return v.Activate(&engine.VUActivationParams{
+		RunContext: context.Background(),
+		Scenario:   &modules.ScenarioState{Name: scenario, Executor: executor},
+		GetNextIterationCounters: func() (int64, int64) {
+			n++
+			return n - 1, n - 1
+		},
+	}), me
 }

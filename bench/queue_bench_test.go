@@ -10,8 +10,6 @@ import (
 
 	"github.com/stampede-load/stampede/engine"
 	"github.com/stampede-load/stampede/js"
-	"github.com/stampede-load/stampede/js/modules"
-	"github.com/stampede-load/stampede/metrics"
 	"github.com/stampede-load/stampede/target"
 )
 
@@ -51,23 +49,7 @@ func BenchmarkQueueScriptIteration(b *testing.B) {
 	if err := r.Configure(engine.RunnerConfig{Options: r.Options(), Execution: fakeExec{}, Test: fakeTest{}}); err != nil {
 		b.Fatal(err)
 	}
-	me, err := metrics.NewEngine(r.Registry(), metrics.EngineOptions{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	v, err := r.NewVU(context.Background(), 1, 1, me)
-	if err != nil {
-		b.Fatal(err)
-	}
-	var n int64
-	a := v.Activate(&engine.VUActivationParams{
-		RunContext: context.Background(),
-		Scenario:   &modules.ScenarioState{Name: "queue_concurrency", Executor: "ramping-vus"},
-		GetNextIterationCounters: func() (int64, int64) {
-			n++
-			return n - 1, n - 1
-		},
-	})
+	a, me := activeVU(b, r, "queue_concurrency", "ramping-vus")
 	if err := a.RunOnce(); err != nil { // creates and seeds the user
 		b.Fatal(err)
 	}
