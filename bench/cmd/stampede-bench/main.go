@@ -228,10 +228,19 @@ func (h *harness) startup(ctx context.Context) error {
 		next <- i
 	}
 	close(next)
-	// As in stampede run: the collector is suspended while VUs initialise.
-	resumeGC := gctune.Suspend()
+	// As in stampede run (engine.Init with gctune.ForInit): the collector
+	// is suspended while VUs initialise, the first VU is initialised alone
+	// and sizes the heap the others get in huge pages.
 	cpu0 := selfCPU()
 	initStart := time.Now()
+	firstDone, initDone := gctune.ForInit(int64(n))
+	v, err := r.NewVU(ctx, 1, 1, discard{})
+	if err != nil {
+		initDone()
+		return err
+	}
+	vus[<-next] = v
+	firstDone()
 	for range runtime.GOMAXPROCS(0) {
 		wg.Add(1)
 		go func() {
@@ -249,7 +258,7 @@ func (h *harness) startup(ctx context.Context) error {
 	wg.Wait()
 	initTook := time.Since(initStart)
 	initCPU := selfCPU() - cpu0
-	resumeGC()
+	initDone()
 	if first != nil {
 		return first
 	}
