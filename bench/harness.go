@@ -180,13 +180,7 @@ func (b *limitedBuffer) String() string {
 // ProcStatusKB reads one "<field>: N kB" line of /proc/<pid>/status
 // (VmRSS, VmHWM, ...).
 func ProcStatusKB(pid int, field string) (int64, error) {
-	return ProcFileKB(fmt.Sprintf("/proc/%d/status", pid), field)
-}
-
-// ProcFileKB reads one "<field>: N kB" line of a /proc file in that format
-// (status, smaps_rollup, meminfo).
-func ProcFileKB(path, field string) (int64, error) {
-	f, err := os.Open(path)
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return 0, err
 	}

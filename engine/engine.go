@@ -60,12 +60,10 @@ type Params struct {
 	GaugeInterval time.Duration
 	// ThresholdInterval is how often thresholds are evaluated (default 2 s).
 	ThresholdInterval time.Duration
-	// InitHook, when set, is called before Init initialises vus VUs; Init
-	// calls first once the first VU is initialised (alone, before the
-	// others start) and done once all are. stampede run suspends the
-	// garbage collector in between and reserves the heap the VUs need from
-	// what the first one took (gctune.ForInit).
-	InitHook func(vus int64) (first, done func())
+	// InitHook, when set, is called before Init initialises the VUs, and
+	// the function it returns once they are initialised (stampede run
+	// suspends the garbage collector in between: gctune.Suspend).
+	InitHook func() (done func())
 }
 
 // Engine runs one test: init (VUs in parallel) -> setup -> scenarios ->
@@ -83,7 +81,7 @@ type Engine struct {
 	builtin   *metrics.BuiltinMetrics
 	thresh    ThresholdEvaluator
 	logger    logrus.FieldLogger
-	initHook  func(vus int64) (first, done func())
+	initHook  func() (done func())
 	runTags   *metrics.TagSet
 
 	gaugeEvery, threshEvery time.Duration
@@ -240,11 +238,9 @@ func (e *Engine) Init(ctx context.Context) error {
 	if n == 0 {
 		return nil
 	}
-	first, done := func() {}, func() {}
 	if e.initHook != nil {
-		first, done = e.initHook(n)
+		defer e.initHook()()
 	}
-	defer done()
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	go func() { // a stop during init ends it
@@ -255,43 +251,32 @@ func (e *Engine) Init(ctx context.Context) error {
 		}
 	}()
 	var (
-		wg       sync.WaitGroup
-		next     atomic.Int64
-		errOnce  sync.Once
-		firstErr error
+		wg      sync.WaitGroup
+		next    atomic.Int64
+		errOnce sync.Once
+		first   error
 	)
 	workers := int64(runtime.GOMAXPROCS(0))
 	if workers > n {
 		workers = n
 	}
-	initOne := func() bool {
-		vu, err := e.newVU(ctx)
-		if err != nil {
-			errOnce.Do(func() { firstErr = err; cancel(err) })
-			return false
-		}
-		e.pool.put(vu)
-		return true
-	}
-	// The first VU alone: InitHook's first sizes what the others need.
-	next.Add(1)
-	if ctx.Err() == nil && initOne() {
-		first()
-		for w := int64(0); w < workers; w++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for next.Add(1) <= n && ctx.Err() == nil {
-					if !initOne() {
-						return
-					}
+	for w := int64(0); w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for next.Add(1) <= n && ctx.Err() == nil {
+				vu, err := e.newVU(ctx)
+				if err != nil {
+					errOnce.Do(func() { first = err; cancel(err) })
+					return
 				}
-			}()
-		}
-		wg.Wait()
+				e.pool.put(vu)
+			}
+		}()
 	}
-	if firstErr != nil {
-		return firstErr
+	wg.Wait()
+	if first != nil {
+		return first
 	}
 	if err := context.Cause(ctx); err != nil && !errors.Is(err, context.Canceled) {
 		return err

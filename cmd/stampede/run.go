@@ -104,11 +104,8 @@ func (c *runCmd) run(cmd *cobra.Command, script string) error {
 		Runner: runner, Options: cons.Options, Scenarios: cons.Scenarios,
 		Ingester: tr.ingester, Builtin: builtin, Thresholds: tr.thresholds(), Logger: gs.logger,
 		// While the VUs initialise the heap only grows: collecting then
-		// costs ~15-20% of the init time and frees little, and faulting
-		// in their memory 4 KiB at a time costs more than their init
-		// code; the collector waits and the heap comes in huge pages
-		// (BENCHMARKS.md).
-		InitHook: gctune.ForInit,
+		// costs ~15-20% of the init time and frees little (BENCHMARKS.md).
+		InitHook: gctune.Suspend,
 	})
 	if err != nil {
 		return err

@@ -204,7 +204,6 @@ func (h *harness) startup(ctx context.Context) error {
 // initRun is one in-process initialisation of h.vus VUs.
 type initRun struct {
 	wall, cpu, sys time.Duration
-	hugeKB         int64   // AnonHugePages added
 	perVUKB        float64 // live heap per VU after a collection
 }
 
@@ -238,8 +237,8 @@ func (h *harness) inProcessInit(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		h.logf("in-process init run %d: %.2f s, CPU %.2f s (kernel %.2f s), %d MiB in huge pages",
-			rep+1, run.wall.Seconds(), run.cpu.Seconds(), run.sys.Seconds(), run.hugeKB>>10)
+		h.logf("in-process init run %d: %.2f s, CPU %.2f s (kernel %.2f s)",
+			rep+1, run.wall.Seconds(), run.cpu.Seconds(), run.sys.Seconds())
 		runs = append(runs, run)
 	}
 	slices.SortFunc(runs, func(a, b initRun) int { return cmp.Compare(a.wall, b.wall) })
@@ -254,16 +253,15 @@ func (h *harness) inProcessInit(ctx context.Context) error {
 		Measured: fmt.Sprintf("%.2f s", med.wall.Seconds()),
 		Target:   "< 2 s",
 		Verdict:  verdict(med.wall < 2*time.Second),
-		Detail: fmt.Sprintf("median of %d runs (%s s); that run: CPU %.0f µs/VU (%.2f s, %.2f s of it in the kernel: the floor on %d idle CPUs is %.2f s), live heap %.1f KB/VU, %d MiB of it in huge pages; script load %s",
+		Detail: fmt.Sprintf("median of %d runs (%s s); that run: CPU %.0f µs/VU (%.2f s, %.2f s of it in the kernel: the floor on %d idle CPUs is %.2f s), live heap %.1f KB/VU; script load %s",
 			len(runs), fmtFloats(walls), float64(med.cpu.Microseconds())/float64(h.vus), med.cpu.Seconds(), med.sys.Seconds(),
-			procs, med.cpu.Seconds()/float64(procs), med.perVUKB, med.hugeKB>>10, loaded.Round(time.Millisecond)),
+			procs, med.cpu.Seconds()/float64(procs), med.perVUKB, loaded.Round(time.Millisecond)),
 	})
 	return nil
 }
 
-// initVUs initialises h.vus VUs of r as engine.Init does with
-// gctune.ForInit (stampede run's InitHook): the collector suspended, the
-// first VU alone, sizing the heap the others get in huge pages.
+// initVUs initialises h.vus VUs of r as engine.Init does in stampede run
+// (InitHook gctune.Suspend: the collector off while they initialise).
 func (h *harness) initVUs(ctx context.Context, r *js.Runner) (initRun, error) {
 	runtime.GC()
 	debug.FreeOSMemory()
@@ -283,9 +281,8 @@ func (h *harness) initVUs(ctx context.Context, r *js.Runner) (initRun, error) {
 	)
 	_, sys0 := selfCPUSplit()
 	cpu0 := selfCPU()
-	huge0 := hugePagesKB()
 	start := time.Now()
-	firstDone, initDone := gctune.ForInit(int64(n))
+	resumeGC := gctune.Suspend()
 	newVU := func(i int) bool {
 		v, err := r.NewVU(ctx, uint64(i+1), uint64(i+1), discard{})
 		if err != nil {
@@ -295,25 +292,22 @@ func (h *harness) initVUs(ctx context.Context, r *js.Runner) (initRun, error) {
 		vus[i] = v
 		return true
 	}
-	if newVU(<-next) {
-		firstDone()
-		for range runtime.GOMAXPROCS(0) {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for i := range next {
-					if !newVU(i) {
-						return
-					}
+	for range runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				if !newVU(i) {
+					return
 				}
-			}()
-		}
-		wg.Wait()
+			}
+		}()
 	}
-	run := initRun{wall: time.Since(start), cpu: selfCPU() - cpu0, hugeKB: hugePagesKB() - huge0}
+	wg.Wait()
+	run := initRun{wall: time.Since(start), cpu: selfCPU() - cpu0}
 	_, sys1 := selfCPUSplit()
 	run.sys = sys1 - sys0
-	initDone()
+	resumeGC()
 	if first != nil {
 		return run, first
 	}
@@ -799,13 +793,6 @@ func selfCPUSplit() (user, sys time.Duration) {
 		return 0, 0
 	}
 	return time.Duration(ru.Utime.Nano()), time.Duration(ru.Stime.Nano())
-}
-
-// hugePagesKB is this process's memory in transparent huge pages
-// (AnonHugePages of /proc/self/smaps_rollup; 0 where it cannot be read).
-func hugePagesKB() int64 {
-	kb, _ := bench.ProcFileKB("/proc/self/smaps_rollup", "AnonHugePages")
-	return kb
 }
 
 func tail(s string, n int) string {
