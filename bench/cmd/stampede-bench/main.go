@@ -190,7 +190,7 @@ func verdict(ok bool) string {
 	return "MISS"
 }
 
-// --- start-up: js.NewVU in parallel, in this process ---
+// --- start-up: stampede run from outside, and js.NewVU in this process ---
 
 // startup measures start-up twice: from outside (processStartup) and in
 // this process (inProcessInit).
