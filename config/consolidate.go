@@ -135,9 +135,6 @@ func Consolidate(script Options, env, cli Config) (*Consolidated, error) {
 		}
 		c = c.Apply(l.cfg)
 	}
-	if d := c.HTTPDebug; d != nil && *d != "" {
-		warns = append(warns, fmt.Sprintf("httpDebug=%q (--http-debug, K6_HTTP_DEBUG) is not supported by Stampede: requests and responses are not logged", *d))
-	}
 	out := &Consolidated{Warnings: warns}
 	scs, scErr := DeriveScenarios(c.Options)
 	errs := []error{scErr}

@@ -158,39 +158,6 @@ func TestConsolidateDefaults(t *testing.T) {
 	}
 }
 
-// httpDebug is accepted from any layer (k6 command lines keep working) but
-// Stampede does not log requests: a warning says so, naming the value.
-func TestConsolidateWarnsHTTPDebugUnsupported(t *testing.T) {
-	full, empty := "full", ""
-	for _, tt := range []struct {
-		name       string
-		script     Options
-		cli        Config
-		wantWarned bool
-	}{
-		{name: "not set", wantWarned: false},
-		{name: "set by the script", script: Options{HTTPDebug: &full}, wantWarned: true},
-		{name: "set by the CLI", cli: Config{Options: Options{HTTPDebug: &full}}, wantWarned: true},
-		{name: "set empty", cli: Config{Options: Options{HTTPDebug: &empty}}, wantWarned: false},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
-			c, err := Consolidate(tt.script, Config{}, tt.cli)
-			if err != nil {
-				t.Fatal(err)
-			}
-			warned := false
-			for _, w := range c.Warnings {
-				if strings.Contains(w, `httpDebug="full"`) && strings.Contains(w, "not supported") {
-					warned = true
-				}
-			}
-			if warned != tt.wantWarned {
-				t.Errorf("warnings %q: httpDebug warning %v, want %v", c.Warnings, warned, tt.wantWarned)
-			}
-		})
-	}
-}
-
 // Conflicting shorthands in one layer, and every other problem, are
 // reported together.
 func TestConsolidateErrors(t *testing.T) {

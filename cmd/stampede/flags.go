@@ -64,7 +64,7 @@ func (f *optionFlags) register(fs *pflag.FlagSet, includeSystemEnvDefault bool) 
 	fs.BoolVar(&f.discardBodies, "discard-response-bodies", false, "read but don't keep response bodies")
 	fs.BoolVar(&f.noConnectionReuse, "no-connection-reuse", false, "disable keep-alive connections")
 	fs.BoolVar(&f.noVUConnectionReuse, "no-vu-connection-reuse", false, "don't reuse connections between iterations of a VU")
-	fs.StringVar(&f.httpDebug, "http-debug", "", `k6's HTTP request logging ("headers" or "full"): accepted for k6 command lines, not supported (a warning says so)`)
+	fs.StringVar(&f.httpDebug, "http-debug", "", `log HTTP requests and responses: "headers" (the default when given without value) or "full" (with bodies); credentials are redacted`)
 	fs.Lookup("http-debug").NoOptDefVal = "headers"
 	fs.Int64Var(&f.maxRedirects, "max-redirects", config.DefaultMaxRedirects, "follow at most this many redirects")
 	fs.Int64Var(&f.batch, "batch", config.DefaultBatch, "max parallel requests of http.batch()")

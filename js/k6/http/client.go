@@ -46,6 +46,7 @@ type Client struct {
 	maxRedirects int
 	throw        bool
 	discard      bool
+	debug        string // the httpDebug option: "", "headers" or "full" (debug.go)
 	sys          sysTags
 	// defaultHeader is the header of requests that set none: only the
 	// User-Agent. Shared and never modified.
@@ -188,6 +189,7 @@ func newClient(state *modules.State, t *Transport) *Client {
 		maxRedirects: int(config.Int(opts.MaxRedirects, config.DefaultMaxRedirects)),
 		throw:        config.Bool(opts.Throw, false),
 		discard:      config.Bool(opts.DiscardResponseBodies, false),
+		debug:        config.String(opts.HTTPDebug, ""),
 		sys:          systemTagsFrom(state.SystemTags),
 		defaultHeader: http.Header{
 			"User-Agent": []string{config.String(opts.UserAgent, DefaultUserAgent)},
@@ -505,6 +507,9 @@ func (c *Client) send(parent context.Context, deadline time.Time, p *prepared, h
 		r.GetBody = func() (io.ReadCloser, error) { return newBodyReader(body), nil }
 	}
 	hreq := r.WithContext(ctx)
+	if c.debug != "" {
+		c.logRequest(hreq, h.body)
+	}
 
 	var (
 		resp *http.Response
@@ -541,6 +546,9 @@ func (c *Client) send(parent context.Context, deadline time.Time, p *prepared, h
 	}
 	h.timings = tr.timings(time.Since(tr.start))
 	h.remote = tr.remote
+	if c.debug != "" {
+		c.logResponse(resp, h.respBody)
+	}
 	if err != nil {
 		h.err, h.aborted = c.failure(ctx, err)
 	}

@@ -10,7 +10,8 @@
 // responses, error codes, redirects, cookies, compression and per-request
 // samples. A request made in the init context throws ErrInitContext's
 // message. Not supported: Response.html(), clickLink() and submitForm(),
-// the response's ocsp field, auth "ntlm" and the httpDebug option.
+// the response's ocsp field and auth "ntlm". The httpDebug option logs
+// requests and responses as k6 does, without credentials (debug.go).
 //
 // # Go
 //
