@@ -435,6 +435,16 @@ func TestNoSummary(t *testing.T) {
 	}
 }
 
+// k6 command lines with --no-usage-report run unchanged.
+func TestNoUsageReportAccepted(t *testing.T) {
+	t.Parallel()
+	c := newCLI(t)
+	p := c.write("s.js", `export default function () {}`)
+	if code := c.run("run", "-q", "--no-usage-report", "--no-summary", p); code != 0 {
+		t.Fatalf("exit %d: %s", code, c.stderr)
+	}
+}
+
 func TestEmbeddedTarget(t *testing.T) {
 	t.Parallel()
 	c := newCLI(t)

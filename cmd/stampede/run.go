@@ -48,6 +48,9 @@ func newRunCmd(gs *globalState, gf *globalFlags) *cobra.Command {
 	c.flags.register(cmd.Flags(), true)
 	cmd.Flags().BoolVar(&c.embeddedTarget, "embedded-target", false,
 		"start the reference staging API in-process and set BASE_URL and STRIPE_WEBHOOK_SECRET for the script")
+	// k6 command lines in CI often carry --no-usage-report; Stampede never
+	// reports usage, so the flag is accepted and changes nothing.
+	cmd.Flags().Bool("no-usage-report", false, "accepted for k6 command lines: Stampede never sends usage reports")
 	return cmd
 }
 
