@@ -121,6 +121,13 @@ type Consolidated struct {
 // ErrInvalidConfig; on error the returned value is still filled as far as
 // possible (for `stampede inspect`).
 func Consolidate(script Options, env, cli Config) (*Consolidated, error) {
+	return ConsolidateFile(Config{}, script, env, cli)
+}
+
+// ConsolidateFile is Consolidate with k6's configuration file (--config,
+// DecodeConfigFile) as the lowest layer: defaults < config file < script
+// options < K6_* environment < CLI flags.
+func ConsolidateFile(file Config, script Options, env, cli Config) (*Consolidated, error) {
 	var (
 		c     Config
 		warns []string
@@ -128,7 +135,7 @@ func Consolidate(script Options, env, cli Config) (*Consolidated, error) {
 	layers := []struct {
 		name string
 		cfg  Config
-	}{{"script", Config{Options: script}}, {"env", env}, {"cli", cli}}
+	}{{"config file", file}, {"script", Config{Options: script}}, {"env", env}, {"cli", cli}}
 	for _, l := range layers {
 		if c.Scenarios != nil && setsExecution(l.cfg.Options) {
 			warns = append(warns, fmt.Sprintf("%q level configuration overrode scenarios configuration entirely", l.name))

@@ -27,7 +27,13 @@ func DecodeOptions(data []byte) (Options, []string, error) {
 	if err := json.Unmarshal(data, &obj); err != nil {
 		return o, nil, optErr("options", rawValue(data), "expected an object")
 	}
+	return decodeOptions(obj, "the script's options")
+}
+
+// decodeOptions decodes the options in obj; where names them in warnings.
+func decodeOptions(obj map[string]json.RawMessage, where string) (Options, []string, error) {
 	var (
+		o     Options
 		errs  []error
 		warns []string
 	)
@@ -44,7 +50,7 @@ func DecodeOptions(data []byte) (Options, []string, error) {
 			warns = append(warns, "option \""+key+"\" is a k6 option Stampede does not support; it is ignored")
 			continue
 		}
-		warns = append(warns, "unknown option \""+key+"\" in the script's options; it is ignored")
+		warns = append(warns, "unknown option \""+key+"\" in "+where+"; it is ignored")
 	}
 	return o, warns, errors.Join(errs...)
 }

@@ -3,6 +3,8 @@ package main
 import (
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -36,6 +38,7 @@ type optionFlags struct {
 
 	env                  []string
 	includeSystemEnvVars bool
+	configFile           string
 }
 
 func (f *optionFlags) register(fs *pflag.FlagSet, includeSystemEnvDefault bool) {
@@ -73,6 +76,7 @@ func (f *optionFlags) register(fs *pflag.FlagSet, includeSystemEnvDefault bool) 
 	fs.StringVar(&f.setupTimeout, "setup-timeout", "", "how long setup() may run (default 60s)")
 	fs.StringVar(&f.teardownTimeout, "teardown-timeout", "", "how long teardown() may run (default 60s)")
 
+	fs.StringVarP(&f.configFile, "config", "c", "", "a JSON `file` of k6 options, layered under the script's options (default: $K6_CONFIG, else $XDG_CONFIG_HOME/k6/config.json or ~/.config/k6/config.json when it exists)")
 	fs.StringArrayVarP(&f.env, "env", "e", nil, "add an `environment variable` to the script's __ENV, as NAME=value")
 	fs.BoolVar(&f.includeSystemEnvVars, "include-system-env-vars", includeSystemEnvDefault, "pass the system environment variables to the script's __ENV")
 }
@@ -240,4 +244,54 @@ func (f *optionFlags) scriptEnv(gs *globalState, fs *pflag.FlagSet) (map[string]
 		env[k] = v
 	}
 	return env, errors.Join(errs...)
+}
+
+// loadFileLayer is fileLayer with its warnings logged.
+func (f *optionFlags) loadFileLayer(gs *globalState, fs *pflag.FlagSet) (config.Config, error) {
+	c, warns, err := f.fileLayer(gs, fs)
+	for _, w := range warns {
+		gs.logger.Warn(w)
+	}
+	return c, err
+}
+
+// fileLayer reads k6's configuration file, the lowest layer: --config, else
+// K6_CONFIG, else the default path (XDG_CONFIG_HOME/k6/config.json, or
+// HOME/.config/k6/config.json) when that file exists. A file named by the
+// flag or the variable must exist. Relative paths are from the working
+// directory.
+func (f *optionFlags) fileLayer(gs *globalState, fs *pflag.FlagSet) (config.Config, []string, error) {
+	path, named := f.configFile, true
+	if !fs.Changed("config") {
+		if path = gs.env["K6_CONFIG"]; path == "" {
+			path, named = defaultConfigPath(gs.env), false
+		}
+	}
+	if path == "" {
+		return config.Config{}, nil, nil
+	}
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(gs.cwd, path)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		if !named && errors.Is(err, os.ErrNotExist) {
+			return config.Config{}, nil, nil
+		}
+		return config.Config{}, nil, fmt.Errorf("config file (--config, K6_CONFIG): %w: %w", err, config.ErrInvalidConfig)
+	}
+	return config.DecodeConfigFile(data, path)
+}
+
+// defaultConfigPath is where k6 looks for its configuration file when none
+// is named ("" without XDG_CONFIG_HOME and HOME).
+func defaultConfigPath(env map[string]string) string {
+	dir := env["XDG_CONFIG_HOME"]
+	if dir == "" && env["HOME"] != "" {
+		dir = filepath.Join(env["HOME"], ".config")
+	}
+	if dir == "" {
+		return ""
+	}
+	return filepath.Join(dir, "k6", "config.json")
 }

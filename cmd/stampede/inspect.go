@@ -24,7 +24,8 @@ func newInspectCmd(gs *globalState) *cobra.Command {
 			cli, cliErr := flags.layer(cmd.Flags())
 			envLayer, envErr := config.FromEnv(gs.env)
 			scriptEnv, scriptEnvErr := flags.scriptEnv(gs, cmd.Flags())
-			if err := errors.Join(cliErr, envErr, scriptEnvErr); err != nil {
+			file, fileErr := flags.loadFileLayer(gs, cmd.Flags())
+			if err := errors.Join(cliErr, envErr, scriptEnvErr, fileErr); err != nil {
 				return err
 			}
 			reg := metrics.NewRegistry()
@@ -32,7 +33,7 @@ func newInspectCmd(gs *globalState) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			cons, err := consolidate(gs, runner.Options(), envLayer, cli)
+			cons, err := consolidate(gs, file, runner.Options(), envLayer, cli)
 			if err != nil {
 				return err
 			}

@@ -286,6 +286,100 @@ func TestInspectPrintsConsolidatedOptions(t *testing.T) {
 	}
 }
 
+// k6's configuration file is the lowest layer: under the script's options,
+// K6_* variables and flags; found through --config, K6_CONFIG or the
+// default path.
+func TestConfigFile(t *testing.T) {
+	t.Parallel()
+	const fileJSON = `{"vus": 4, "iterations": 8, "userAgent": "from-file", "tags": {"team": "file"},
+		"noUsageReport": true, "shiny": 1}`
+	const script = `export const options = { tags: { team: 'script' } }; export default function () {}`
+	inspect := func(t *testing.T, c *cli, args ...string) map[string]any {
+		t.Helper()
+		if code := c.run(append([]string{"inspect"}, args...)...); code != 0 {
+			t.Fatalf("exit %d: %s", code, c.stderr)
+		}
+		var got map[string]any
+		if err := json.Unmarshal([]byte(c.stdout.String()), &got); err != nil {
+			t.Fatalf("not JSON: %v\n%s", err, c.stdout)
+		}
+		return got
+	}
+	t.Run("--config, under the script and the flags", func(t *testing.T) {
+		t.Parallel()
+		c := newCLI(t)
+		f := c.write("k6.json", fileJSON)
+		p := c.write("s.js", script)
+		got := inspect(t, c, "--config", f, "--vus", "2", p)
+		if got["vus"] != 2.0 || got["iterations"] != 8.0 || got["userAgent"] != "from-file" {
+			t.Errorf("layers: vus %v (flag 2), iterations %v (file 8), userAgent %v (file)", got["vus"], got["iterations"], got["userAgent"])
+		}
+		if got["tags"].(map[string]any)["team"] != "script" {
+			t.Errorf("the script's tags should win over the file's: %v", got["tags"])
+		}
+		if !strings.Contains(c.stderr.String(), `unknown option \"shiny\" in config file `+f) {
+			t.Errorf("no warning naming the unknown key and the file: %s", c.stderr)
+		}
+		// The file's "out" is used by run (inspect shows options only).
+		out := filepath.Join(c.dir, "out.json")
+		f = c.write("k6-out.json", `{"iterations": 1, "out": "json=`+out+`"}`)
+		if code := c.run("run", "-q", "--no-summary", "--config", f, p); code != 0 {
+			t.Fatalf("run: exit %d: %s", code, c.stderr)
+		}
+		if !strings.Contains(c.file("out.json"), `"metric":"iterations"`) {
+			t.Errorf("the file's json output has no iterations:\n%s", c.file("out.json"))
+		}
+	})
+	t.Run("K6_CONFIG, relative to the working directory", func(t *testing.T) {
+		t.Parallel()
+		c := newCLI(t)
+		c.write("k6.json", fileJSON)
+		c.gs.env["K6_CONFIG"] = "k6.json"
+		got := inspect(t, c, c.write("s.js", script))
+		if got["iterations"] != 8.0 {
+			t.Errorf("K6_CONFIG not read: %v", got)
+		}
+	})
+	t.Run("the default path, only when it exists", func(t *testing.T) {
+		t.Parallel()
+		c := newCLI(t)
+		c.gs.env["XDG_CONFIG_HOME"] = c.dir
+		p := c.write("s.js", script)
+		if got := inspect(t, c, p); got["iterations"] != nil {
+			t.Errorf("options without a default file: %v", got)
+		}
+		if err := os.MkdirAll(filepath.Join(c.dir, "k6"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		c.write("k6/config.json", fileJSON)
+		c2 := newCLI(t)
+		c2.gs.env["XDG_CONFIG_HOME"] = c.dir
+		if got := inspect(t, c2, p); got["iterations"] != 8.0 {
+			t.Errorf("default file not read: %v", got)
+		}
+	})
+	t.Run("a named file that is missing or wrong is exit 104", func(t *testing.T) {
+		t.Parallel()
+		for _, tt := range []struct{ name, content, want string }{
+			{"missing.json", "", "missing.json: no such file or directory"},
+			{"bad.json", `{"vus": "ten"}`, `config file DIR/bad.json: option \"vus\": invalid value \"ten\"`},
+			{"list.json", `[1]`, "config file DIR/list.json: expected a JSON object of k6 options"},
+		} {
+			c := newCLI(t)
+			if tt.content != "" {
+				c.write(tt.name, tt.content)
+			}
+			p := c.write("s.js", script)
+			if code := c.run("run", "-q", "--config", tt.name, p); code != 104 {
+				t.Errorf("%s: exit %d, want 104", tt.name, code)
+			}
+			if want := strings.ReplaceAll(tt.want, "DIR", c.dir); !strings.Contains(c.stderr.String(), want) {
+				t.Errorf("%s: stderr lacks %q:\n%s", tt.name, want, c.stderr)
+			}
+		}
+	})
+}
+
 func TestInspectInvalid(t *testing.T) {
 	t.Parallel()
 	c := newCLI(t)

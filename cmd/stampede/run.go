@@ -72,7 +72,8 @@ func (c *runCmd) run(cmd *cobra.Command, script string) error {
 	cli, cliErr := c.flags.layer(cmd.Flags())
 	envLayer, envErr := config.FromEnv(gs.env)
 	scriptEnv, scriptEnvErr := c.flags.scriptEnv(gs, cmd.Flags())
-	if err := errors.Join(cliErr, envErr, scriptEnvErr); err != nil {
+	file, fileErr := c.flags.loadFileLayer(gs, cmd.Flags())
+	if err := errors.Join(cliErr, envErr, scriptEnvErr, fileErr); err != nil {
 		return err
 	}
 	if c.embeddedTarget {
@@ -89,7 +90,7 @@ func (c *runCmd) run(cmd *cobra.Command, script string) error {
 	if err != nil {
 		return interruptedOr(ctx, err)
 	}
-	cons, err := consolidate(gs, runner.Options(), envLayer, cli)
+	cons, err := consolidate(gs, file, runner.Options(), envLayer, cli)
 	if err != nil {
 		return err
 	}
@@ -155,9 +156,10 @@ func loadScript(ctx context.Context, gs *globalState, script string, env map[str
 	})
 }
 
-// consolidate layers script < env < CLI and logs k6's warnings.
-func consolidate(gs *globalState, script config.Options, env, cli config.Config) (*config.Consolidated, error) {
-	cons, err := config.Consolidate(script, env, cli)
+// consolidate layers config file < script < env < CLI and logs k6's
+// warnings.
+func consolidate(gs *globalState, file config.Config, script config.Options, env, cli config.Config) (*config.Consolidated, error) {
+	cons, err := config.ConsolidateFile(file, script, env, cli)
 	for _, w := range cons.Warnings {
 		gs.logger.Warn(w)
 	}
