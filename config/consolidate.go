@@ -264,6 +264,16 @@ func (c *Config) validate() []error {
 	nonNegInt("batch", c.Batch)
 	nonNegInt("batchPerHost", c.BatchPerHost)
 
+	for i, s := range c.BlacklistIPs {
+		if _, ok := ParseIPRange(s); !ok {
+			errs = append(errs, optErr(fmt.Sprintf("blacklistIPs[%d]", i), s, "expected an IP range such as 10.0.0.0/8, or an IP address"))
+		}
+	}
+	for i, s := range c.BlockHostnames {
+		if _, ok := HostnamePattern(s); !ok {
+			errs = append(errs, optErr(fmt.Sprintf("blockHostnames[%d]", i), s, `expected a host name, or "*." and a domain (*.example.com)`))
+		}
+	}
 	for i, s := range c.SummaryTrendStats {
 		if !ValidTrendStat(s) {
 			errs = append(errs, optErr(fmt.Sprintf("summaryTrendStats[%d]", i), s, "allowed: avg, min, med, max, count, p(N) with 0 <= N <= 100"))

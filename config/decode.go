@@ -58,7 +58,7 @@ func decodeOptions(obj map[string]json.RawMessage, where string) (Options, []str
 // unsupportedK6Options are k6 option names Stampede accepts and ignores.
 var unsupportedK6Options = map[string]struct{}{
 	"rps": {}, "dns": {}, "ext": {}, "cloud": {}, "tlsAuth": {}, "tlsCipherSuites": {},
-	"blacklistIPs": {}, "blockHostnames": {}, "localIPs": {}, "metricSamplesBufferSize": {},
+	"localIPs": {}, "metricSamplesBufferSize": {},
 	"paused": {}, "browser": {}, "webDashboard": {},
 }
 
@@ -92,6 +92,8 @@ func optionFields(o *Options) map[string]fieldDecoder {
 		"insecureSkipTLSVerify":    decBool(&o.InsecureSkipTLSVerify),
 		"tlsVersion":               decTLSVersions(&o.TLSVersion),
 		"hosts":                    decStringMap(&o.Hosts),
+		"blacklistIPs":             decStringSlice(&o.BlacklistIPs),
+		"blockHostnames":           decStringSlice(&o.BlockHostnames),
 		"noConnectionReuse":        decBool(&o.NoConnectionReuse),
 		"noVUConnectionReuse":      decBool(&o.NoVUConnectionReuse),
 		"noCookiesReset":           decBool(&o.NoCookiesReset),

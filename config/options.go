@@ -38,14 +38,19 @@ type Options struct {
 	InsecureSkipTLSVerify *bool             `json:"insecureSkipTLSVerify,omitempty"`
 	TLSVersion            *TLSVersions      `json:"tlsVersion,omitempty"`
 	Hosts                 map[string]string `json:"hosts,omitempty"`
-	NoConnectionReuse     *bool             `json:"noConnectionReuse,omitempty"`
-	NoVUConnectionReuse   *bool             `json:"noVUConnectionReuse,omitempty"`
-	NoCookiesReset        *bool             `json:"noCookiesReset,omitempty"`
-	MaxRedirects          *int64            `json:"maxRedirects,omitempty"`
-	Batch                 *int64            `json:"batch,omitempty"`
-	BatchPerHost          *int64            `json:"batchPerHost,omitempty"`
-	Throw                 *bool             `json:"throw,omitempty"`
-	HTTPDebug             *string           `json:"httpDebug,omitempty"`
+	// BlacklistIPs are IP ranges (CIDR, or single addresses) requests must
+	// not connect to; BlockHostnames are host names ("*.example.com"
+	// matches every subdomain) requests must not be sent to.
+	BlacklistIPs        []string `json:"blacklistIPs,omitempty"`
+	BlockHostnames      []string `json:"blockHostnames,omitempty"`
+	NoConnectionReuse   *bool    `json:"noConnectionReuse,omitempty"`
+	NoVUConnectionReuse *bool    `json:"noVUConnectionReuse,omitempty"`
+	NoCookiesReset      *bool    `json:"noCookiesReset,omitempty"`
+	MaxRedirects        *int64   `json:"maxRedirects,omitempty"`
+	Batch               *int64   `json:"batch,omitempty"`
+	BatchPerHost        *int64   `json:"batchPerHost,omitempty"`
+	Throw               *bool    `json:"throw,omitempty"`
+	HTTPDebug           *string  `json:"httpDebug,omitempty"`
 }
 
 // TLSVersions is k6's tlsVersion option: a single version ("tls1.2") or

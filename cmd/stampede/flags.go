@@ -36,6 +36,8 @@ type optionFlags struct {
 	minIterationDuration                        string
 	setupTimeout, teardownTimeout               string
 
+	blacklistIPs, blockHostnames []string
+
 	env                  []string
 	includeSystemEnvVars bool
 	configFile           string
@@ -69,6 +71,8 @@ func (f *optionFlags) register(fs *pflag.FlagSet, includeSystemEnvDefault bool) 
 	fs.BoolVar(&f.noVUConnectionReuse, "no-vu-connection-reuse", false, "don't reuse connections between iterations of a VU")
 	fs.StringVar(&f.httpDebug, "http-debug", "", `log HTTP requests and responses: "headers" (the default when given without value) or "full" (with bodies); credentials are redacted`)
 	fs.Lookup("http-debug").NoOptDefVal = "headers"
+	fs.StringSliceVar(&f.blacklistIPs, "blacklist-ip", nil, "refuse to connect to an IP `range` (CIDR, e.g. 10.0.0.0/8, or an address); repeat or separate with commas")
+	fs.StringSliceVar(&f.blockHostnames, "block-hostnames", nil, "refuse requests to a host `name` (*.example.com blocks its subdomains); repeat or separate with commas")
 	fs.Int64Var(&f.maxRedirects, "max-redirects", config.DefaultMaxRedirects, "follow at most this many redirects")
 	fs.Int64Var(&f.batch, "batch", config.DefaultBatch, "max parallel requests of http.batch()")
 	fs.Int64Var(&f.batchPerHost, "batch-per-host", config.DefaultBatchPerHost, "max parallel requests per host of http.batch()")
@@ -194,6 +198,12 @@ func (f *optionFlags) layer(fs *pflag.FlagSet) (config.Config, error) {
 	}
 	if set("no-vu-connection-reuse") {
 		c.NoVUConnectionReuse = b(f.noVUConnectionReuse)
+	}
+	if set("blacklist-ip") {
+		c.BlacklistIPs = f.blacklistIPs
+	}
+	if set("block-hostnames") {
+		c.BlockHostnames = f.blockHostnames
 	}
 	if set("http-debug") {
 		c.HTTPDebug = str(f.httpDebug)

@@ -380,6 +380,30 @@ func TestConfigFile(t *testing.T) {
 	})
 }
 
+// --blacklist-ip and --block-hostnames repeat or take comma lists.
+func TestBlocklistFlags(t *testing.T) {
+	t.Parallel()
+	c := newCLI(t)
+	p := c.write("s.js", `export default function () {}`)
+	if code := c.run("inspect", "--blacklist-ip", "10.0.0.0/8,fd00::/8", "--blacklist-ip", "192.168.1.1", "--block-hostnames", "*.internal", p); code != 0 {
+		t.Fatalf("exit %d: %s", code, c.stderr)
+	}
+	var got struct {
+		BlacklistIPs   []string `json:"blacklistIPs"`
+		BlockHostnames []string `json:"blockHostnames"`
+	}
+	if err := json.Unmarshal([]byte(c.stdout.String()), &got); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(got.BlacklistIPs, " ") != "10.0.0.0/8 fd00::/8 192.168.1.1" || strings.Join(got.BlockHostnames, " ") != "*.internal" {
+		t.Errorf("got %+v", got)
+	}
+	c2 := newCLI(t)
+	if code := c2.run("inspect", "--blacklist-ip", "not-an-ip", p); code != 104 {
+		t.Errorf("bad --blacklist-ip: exit %d, want 104", code)
+	}
+}
+
 func TestInspectInvalid(t *testing.T) {
 	t.Parallel()
 	c := newCLI(t)

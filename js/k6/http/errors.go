@@ -19,6 +19,8 @@ const (
 	CodeRequestTimeout      = 1050 // the request timed out
 	CodeDNS                 = 1100 // a generic DNS error
 	CodeDNSNoIP             = 1101 // no IP found for the host
+	CodeBlacklistedIP       = 1111 // the IP is in a blacklistIPs range
+	CodeBlockedHostname     = 1112 // the host name matches a blockHostnames pattern
 	CodeTCP                 = 1200 // a generic TCP error
 	CodeTCPBrokenPipe       = 1201 // broken pipe on write
 	CodeTCPUnknownWrite     = 1202 // an unknown OS error on write
@@ -88,6 +90,10 @@ func classify(err error) *Error {
 func errorCode(err error) int {
 	if errors.Is(err, errRequestTimeout) {
 		return CodeRequestTimeout
+	}
+	var be *blockedError
+	if errors.As(err, &be) {
+		return be.code
 	}
 	var de *decompressionError
 	if errors.As(err, &de) {

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/stampede-load/stampede/config"
@@ -34,6 +35,9 @@ type Transport struct {
 	rt     http.RoundTripper // what requests go through
 	dialer *net.Dialer
 	hosts  map[string]string
+	// blocked are the blockHostnames patterns (config.HostnamePattern);
+	// blacklistIPs ranges are checked by the dialer's Control.
+	blocked []string
 
 	sent, received atomic.Int64
 
@@ -146,6 +150,27 @@ func NewTransport(opts *config.Options) (*Transport, error) {
 		hosts:       hosts,
 		tagCacheCap: 512,
 	}
+	for _, s := range opts.BlockHostnames {
+		p, ok := config.HostnamePattern(s)
+		if !ok {
+			return nil, fmt.Errorf("option blockHostnames: %q is not a host name or *.domain", s)
+		}
+		t.blocked = append(t.blocked, p)
+	}
+	if len(opts.BlacklistIPs) > 0 {
+		ranges := make([]*net.IPNet, 0, len(opts.BlacklistIPs))
+		for _, s := range opts.BlacklistIPs {
+			n, ok := config.ParseIPRange(s)
+			if !ok {
+				return nil, fmt.Errorf("option blacklistIPs: %q is not an IP range or address", s)
+			}
+			ranges = append(ranges, n)
+		}
+		// Control sees the address actually dialled, after name resolution.
+		t.dialer.Control = func(_, address string, _ syscall.RawConn) error {
+			return checkIP(ranges, address)
+		}
+	}
 	t.base = &http.Transport{
 		Proxy:               http.ProxyFromEnvironment,
 		DialContext:         t.dialContext,
@@ -193,6 +218,11 @@ func (t *Transport) takeBytes() (sent, received int64) {
 }
 
 func (t *Transport) dialContext(ctx context.Context, network, addr string) (net.Conn, error) {
+	if len(t.blocked) > 0 {
+		if err := t.checkHostname(addr); err != nil {
+			return nil, err
+		}
+	}
 	addr = t.resolveHost(addr)
 	c, err := t.dialer.DialContext(ctx, network, addr)
 	if err != nil {
@@ -320,3 +350,39 @@ func tlsVersionName(v uint16) string {
 }
 
 func tlsCipherSuiteName(id uint16) string { return tls.CipherSuiteName(id) }
+
+// blockedError is a request refused by the blockHostnames or blacklistIPs
+// option, with k6's code and message.
+type blockedError struct {
+	code int
+	msg  string
+}
+
+func (e *blockedError) Error() string { return e.msg }
+
+// checkHostname refuses a "host:port" whose host matches blockHostnames.
+func (t *Transport) checkHostname(addr string) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		host = addr
+	}
+	if p, ok := config.MatchHostname(t.blocked, host); ok {
+		return &blockedError{code: CodeBlockedHostname, msg: fmt.Sprintf("hostname (%s) is in a blocked pattern (%s)", host, p)}
+	}
+	return nil
+}
+
+// checkIP refuses a dialled "ip:port" inside one of ranges.
+func checkIP(ranges []*net.IPNet, address string) error {
+	host, _, err := net.SplitHostPort(address)
+	if err != nil {
+		host = address
+	}
+	ip := net.ParseIP(host)
+	for _, n := range ranges {
+		if ip != nil && n.Contains(ip) {
+			return &blockedError{code: CodeBlacklistedIP, msg: fmt.Sprintf("IP (%s) is in a blacklisted range (%s)", ip, n)}
+		}
+	}
+	return nil
+}
