@@ -1,9 +1,23 @@
 package config
 
 import (
+	"crypto/tls"
 	"net"
 	"strings"
 )
+
+// CipherSuite is the ID of the TLS cipher suite named name (Go's and
+// k6's names, e.g. TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256), secure or not.
+func CipherSuite(name string) (uint16, bool) {
+	for _, list := range [][]*tls.CipherSuite{tls.CipherSuites(), tls.InsecureCipherSuites()} {
+		for _, s := range list {
+			if s.Name == name {
+				return s.ID, true
+			}
+		}
+	}
+	return 0, false
+}
 
 // ParseIPRange parses one blacklistIPs entry: a CIDR range ("10.0.0.0/8",
 // "fd00::/8") or a single address (the range of just that address).

@@ -46,3 +46,16 @@ func TestBlocklistOptions(t *testing.T) {
 		t.Errorf("env layer: %v %v", env.BlacklistIPs, env.BlockHostnames)
 	}
 }
+
+func TestTLSCipherSuitesOption(t *testing.T) {
+	if id, ok := CipherSuite("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"); !ok || id == 0 {
+		t.Errorf("a known suite was not found")
+	}
+	if _, ok := CipherSuite("TLS_RSA_WITH_RC4_128_SHA"); !ok {
+		t.Errorf("an insecure suite (which k6 accepts) was not found")
+	}
+	_, err := Consolidate(mustDecode(t, `{"tlsCipherSuites": ["TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "TLS_NOPE"]}`), Config{}, Config{})
+	if !errors.Is(err, ErrInvalidConfig) || !strings.Contains(err.Error(), `"tlsCipherSuites[1]": invalid value "TLS_NOPE"`) {
+		t.Errorf("error %v", err)
+	}
+}

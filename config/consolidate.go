@@ -264,6 +264,11 @@ func (c *Config) validate() []error {
 	nonNegInt("batch", c.Batch)
 	nonNegInt("batchPerHost", c.BatchPerHost)
 
+	for i, s := range c.TLSCipherSuites {
+		if _, ok := CipherSuite(s); !ok {
+			errs = append(errs, optErr(fmt.Sprintf("tlsCipherSuites[%d]", i), s, "expected a TLS cipher suite name such as TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"))
+		}
+	}
 	for i, s := range c.BlacklistIPs {
 		if _, ok := ParseIPRange(s); !ok {
 			errs = append(errs, optErr(fmt.Sprintf("blacklistIPs[%d]", i), s, "expected an IP range such as 10.0.0.0/8, or an IP address"))

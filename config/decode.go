@@ -57,7 +57,7 @@ func decodeOptions(obj map[string]json.RawMessage, where string) (Options, []str
 
 // unsupportedK6Options are k6 option names Stampede accepts and ignores.
 var unsupportedK6Options = map[string]struct{}{
-	"rps": {}, "dns": {}, "ext": {}, "cloud": {}, "tlsAuth": {}, "tlsCipherSuites": {},
+	"rps": {}, "dns": {}, "ext": {}, "cloud": {}, "tlsAuth": {},
 	"localIPs": {}, "metricSamplesBufferSize": {},
 	"paused": {}, "browser": {}, "webDashboard": {},
 }
@@ -91,6 +91,7 @@ func optionFields(o *Options) map[string]fieldDecoder {
 		"discardResponseBodies":    decBool(&o.DiscardResponseBodies),
 		"insecureSkipTLSVerify":    decBool(&o.InsecureSkipTLSVerify),
 		"tlsVersion":               decTLSVersions(&o.TLSVersion),
+		"tlsCipherSuites":          decStringSlice(&o.TLSCipherSuites),
 		"hosts":                    decStringMap(&o.Hosts),
 		"blacklistIPs":             decStringSlice(&o.BlacklistIPs),
 		"blockHostnames":           decStringSlice(&o.BlockHostnames),

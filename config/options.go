@@ -33,11 +33,15 @@ type Options struct {
 	NoSummary         *bool                 `json:"noSummary,omitempty"`
 
 	// HTTP.
-	UserAgent             *string           `json:"userAgent,omitempty"`
-	DiscardResponseBodies *bool             `json:"discardResponseBodies,omitempty"`
-	InsecureSkipTLSVerify *bool             `json:"insecureSkipTLSVerify,omitempty"`
-	TLSVersion            *TLSVersions      `json:"tlsVersion,omitempty"`
-	Hosts                 map[string]string `json:"hosts,omitempty"`
+	UserAgent             *string      `json:"userAgent,omitempty"`
+	DiscardResponseBodies *bool        `json:"discardResponseBodies,omitempty"`
+	InsecureSkipTLSVerify *bool        `json:"insecureSkipTLSVerify,omitempty"`
+	TLSVersion            *TLSVersions `json:"tlsVersion,omitempty"`
+	// TLSCipherSuites are the cipher suites TLS 1.2 and older may use, by
+	// Go's names (TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, ...); TLS 1.3's
+	// are not configurable.
+	TLSCipherSuites []string          `json:"tlsCipherSuites,omitempty"`
+	Hosts           map[string]string `json:"hosts,omitempty"`
 	// BlacklistIPs are IP ranges (CIDR, or single addresses) requests must
 	// not connect to; BlockHostnames are host names ("*.example.com"
 	// matches every subdomain) requests must not be sent to.

@@ -1,6 +1,7 @@
 package http
 
 import (
+	"crypto/tls"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -60,5 +61,32 @@ func TestBlockHostnamesAndBlacklistIPs(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// tlsCipherSuites limits the suites offered for TLS 1.2: a server that
+// accepts only another suite fails the handshake (a TLS error code), one
+// that accepts an offered suite answers.
+func TestTLSCipherSuites(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	srv.TLS = &tls.Config{MaxVersion: tls.VersionTLS12, CipherSuites: []uint16{tls.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384}}
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	for _, tt := range []struct {
+		suites   []string
+		wantCode int
+	}{
+		{[]string{"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"}, CodeTLS},
+		{[]string{"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"}, 0},
+	} {
+		rt, _ := newVU(t, srv.URL, &config.Options{InsecureSkipTLSVerify: ptr(true), TLSCipherSuites: tt.suites})
+		res := js(t, rt, `(function () { const r = http.get(URL); return [r.status, r.error_code, r.error]; })()`).Export().([]any)
+		if code := int(res[1].(int64)); code != tt.wantCode {
+			t.Errorf("suites %v: error_code %d (%v), want %d", tt.suites, code, res[2], tt.wantCode)
+		}
+	}
+	if _, err := NewTransport(&config.Options{TLSCipherSuites: []string{"TLS_NOPE"}}); err == nil || !strings.Contains(err.Error(), "TLS_NOPE") {
+		t.Errorf("unknown suite: %v", err)
 	}
 }

@@ -116,8 +116,9 @@ func (t *Transport) parseURL(raw string) (*parsedURL, error) {
 var _ http.RoundTripper = (*Transport)(nil)
 
 // NewTransport builds a VU's transport from the consolidated options (nil
-// means defaults): insecureSkipTLSVerify, tlsVersion, hosts,
-// noConnectionReuse, batch and batchPerHost (idle connections kept per host).
+// means defaults): insecureSkipTLSVerify, tlsVersion, tlsCipherSuites,
+// hosts, blockHostnames, blacklistIPs, noConnectionReuse, batch and
+// batchPerHost (idle connections kept per host).
 func NewTransport(opts *config.Options) (*Transport, error) {
 	if opts == nil {
 		opts = &config.Options{}
@@ -136,6 +137,13 @@ func NewTransport(opts *config.Options) (*Transport, error) {
 			return nil, fmt.Errorf("option tlsVersion: min %q is above max %q", v.Min, v.Max)
 		}
 		tlsConf.MinVersion, tlsConf.MaxVersion = minV, maxV
+	}
+	for _, name := range opts.TLSCipherSuites {
+		id, ok := config.CipherSuite(name)
+		if !ok {
+			return nil, fmt.Errorf("option tlsCipherSuites: %q is not a TLS cipher suite", name)
+		}
+		tlsConf.CipherSuites = append(tlsConf.CipherSuites, id)
 	}
 	hosts := make(map[string]string, len(opts.Hosts))
 	for name, target := range opts.Hosts {
