@@ -18,6 +18,7 @@ require (
 	github.com/tidwall/gjson v1.20.2
 	golang.org/x/crypto v0.59.0
 	golang.org/x/sys v0.50.0
+	golang.org/x/time v0.16.0
 )
 
 require (

@@ -263,6 +263,7 @@ func (c *Config) validate() []error {
 	nonNegInt("maxRedirects", c.MaxRedirects)
 	nonNegInt("batch", c.Batch)
 	nonNegInt("batchPerHost", c.BatchPerHost)
+	nonNegInt("rps", c.RPS)
 
 	for i, s := range c.TLSCipherSuites {
 		if _, ok := CipherSuite(s); !ok {

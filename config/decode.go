@@ -57,7 +57,7 @@ func decodeOptions(obj map[string]json.RawMessage, where string) (Options, []str
 
 // unsupportedK6Options are k6 option names Stampede accepts and ignores.
 var unsupportedK6Options = map[string]struct{}{
-	"rps": {}, "dns": {}, "ext": {}, "cloud": {}, "tlsAuth": {},
+	"dns": {}, "ext": {}, "cloud": {}, "tlsAuth": {},
 	"localIPs": {}, "metricSamplesBufferSize": {},
 	"paused": {}, "browser": {}, "webDashboard": {},
 }
@@ -93,6 +93,7 @@ func optionFields(o *Options) map[string]fieldDecoder {
 		"tlsVersion":               decTLSVersions(&o.TLSVersion),
 		"tlsCipherSuites":          decStringSlice(&o.TLSCipherSuites),
 		"hosts":                    decStringMap(&o.Hosts),
+		"rps":                      decInt(&o.RPS),
 		"blacklistIPs":             decStringSlice(&o.BlacklistIPs),
 		"blockHostnames":           decStringSlice(&o.BlockHostnames),
 		"noConnectionReuse":        decBool(&o.NoConnectionReuse),

@@ -54,6 +54,7 @@ var envOptions = []envOption{
 		return decTLSVersions(&c.TLSVersion)(name, raw)
 	}},
 	{"K6_HOSTS", envMap(func(c *Config) *map[string]string { return &c.Hosts })},
+	{"K6_RPS", envInt(func(c *Config) **int64 { return &c.RPS })},
 	{"K6_TLS_CIPHER_SUITES", envList(func(c *Config) *[]string { return &c.TLSCipherSuites })},
 	{"K6_BLACKLIST_IPS", envList(func(c *Config) *[]string { return &c.BlacklistIPs })},
 	{"K6_BLOCK_HOSTNAMES", envList(func(c *Config) *[]string { return &c.BlockHostnames })},

@@ -42,6 +42,8 @@ type Options struct {
 	// are not configurable.
 	TLSCipherSuites []string          `json:"tlsCipherSuites,omitempty"`
 	Hosts           map[string]string `json:"hosts,omitempty"`
+	// RPS caps the requests per second of all VUs together (0: no cap).
+	RPS *int64 `json:"rps,omitempty"`
 	// BlacklistIPs are IP ranges (CIDR, or single addresses) requests must
 	// not connect to; BlockHostnames are host names ("*.example.com"
 	// matches every subdomain) requests must not be sent to.

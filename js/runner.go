@@ -16,6 +16,7 @@ import (
 
 	"github.com/grafana/sobek"
 	"github.com/sirupsen/logrus"
+	"golang.org/x/time/rate"
 
 	"github.com/stampede-load/stampede/config"
 	"github.com/stampede-load/stampede/engine"
@@ -71,6 +72,7 @@ type Runner struct {
 	configured   bool
 	consolidated config.Options
 	baseTags     *metrics.TagSet
+	rps          *rate.Limiter // the rps option, shared by the VUs (nil: none)
 	systemTags   map[string]bool
 	execution    modules.ExecutionInfo
 	test         modules.TestController
@@ -200,6 +202,9 @@ func (r *Runner) Configure(rc engine.RunnerConfig) error {
 		tags[k] = v
 	}
 	r.baseTags = metrics.NewTagSet(tags)
+	if n := config.Int(rc.Options.RPS, 0); n > 0 {
+		r.rps = rate.NewLimiter(rate.Limit(n), 1)
+	}
 	return nil
 }
 

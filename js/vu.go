@@ -362,6 +362,7 @@ func (v *VU) newState(out metrics.Ingester) *modules.State {
 		Samples:        metrics.NewBuffer(out, vuBufferSize),
 		Tags:           metrics.NewTagsAndMeta(r.baseTags),
 		SystemTags:     r.systemTags,
+		RPSLimiter:     r.rps,
 		VUID:           v.id,
 		VUIDGlobal:     v.idGlobal,
 		Execution:      r.execution,

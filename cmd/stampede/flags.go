@@ -32,7 +32,7 @@ type optionFlags struct {
 	insecureSkipTLSVerify, throw, discardBodies bool
 	noConnectionReuse, noVUConnectionReuse      bool
 	httpDebug                                   string
-	maxRedirects, batch, batchPerHost           int64
+	maxRedirects, batch, batchPerHost, rps      int64
 	minIterationDuration                        string
 	setupTimeout, teardownTimeout               string
 
@@ -73,6 +73,7 @@ func (f *optionFlags) register(fs *pflag.FlagSet, includeSystemEnvDefault bool) 
 	fs.Lookup("http-debug").NoOptDefVal = "headers"
 	fs.StringSliceVar(&f.blacklistIPs, "blacklist-ip", nil, "refuse to connect to an IP `range` (CIDR, e.g. 10.0.0.0/8, or an address); repeat or separate with commas")
 	fs.StringSliceVar(&f.blockHostnames, "block-hostnames", nil, "refuse requests to a host `name` (*.example.com blocks its subdomains); repeat or separate with commas")
+	fs.Int64Var(&f.rps, "rps", 0, "at most this many requests per second, all VUs together (0: no limit)")
 	fs.Int64Var(&f.maxRedirects, "max-redirects", config.DefaultMaxRedirects, "follow at most this many redirects")
 	fs.Int64Var(&f.batch, "batch", config.DefaultBatch, "max parallel requests of http.batch()")
 	fs.Int64Var(&f.batchPerHost, "batch-per-host", config.DefaultBatchPerHost, "max parallel requests per host of http.batch()")
@@ -198,6 +199,9 @@ func (f *optionFlags) layer(fs *pflag.FlagSet) (config.Config, error) {
 	}
 	if set("no-vu-connection-reuse") {
 		c.NoVUConnectionReuse = b(f.noVUConnectionReuse)
+	}
+	if set("rps") {
+		c.RPS = i64(f.rps)
 	}
 	if set("blacklist-ip") {
 		c.BlacklistIPs = f.blacklistIPs

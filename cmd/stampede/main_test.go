@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -401,6 +403,27 @@ func TestBlocklistFlags(t *testing.T) {
 	c2 := newCLI(t)
 	if code := c2.run("inspect", "--blacklist-ip", "not-an-ip", p); code != 104 {
 		t.Errorf("bad --blacklist-ip: exit %d, want 104", code)
+	}
+}
+
+// --rps caps the requests of all VUs together, through the runner's shared
+// limiter: 3 VUs x 3 requests at 20/s take at least 8 intervals of 50 ms.
+func TestRPSFlag(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	t.Cleanup(srv.Close)
+	c := newCLI(t)
+	p := c.write("s.js", `import http from 'k6/http';
+export default function () { for (let i = 0; i < 3; i++) http.get(__ENV.URL); }`)
+	start := time.Now()
+	if code := c.run("run", "-q", "--no-summary", "--rps", "20", "-u", "3", "-i", "3", "-e", "URL="+srv.URL, p); code != 0 {
+		t.Fatalf("exit %d: %s", code, c.stderr)
+	}
+	if took := time.Since(start); took < 390*time.Millisecond {
+		t.Errorf("9 requests at --rps 20 took %s; the limit allows no less than 400 ms", took)
+	}
+	if code := newCLI(t).run("inspect", "--rps", "-1", p); code != 104 {
+		t.Errorf("--rps -1: exit %d, want 104", code)
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/sirupsen/logrus"
+	"golang.org/x/time/rate"
 
 	"github.com/stampede-load/stampede/config"
 	"github.com/stampede-load/stampede/metrics"
@@ -45,9 +46,12 @@ type State struct {
 	Group string
 
 	// HTTP client parts shared by modules that send requests (k6/http, k6/x/*).
-	Transport http.RoundTripper
-	Dialer    *net.Dialer
-	CookieJar http.CookieJar
+	// RPSLimiter is the rps option's limit, shared by all the run's VUs
+	// (nil: none): k6/http waits on it before each request.
+	RPSLimiter *rate.Limiter
+	Transport  http.RoundTripper
+	Dialer     *net.Dialer
+	CookieJar  http.CookieJar
 
 	// VU identity and iteration counters.
 	VUID       uint64 // idInInstance, from 1

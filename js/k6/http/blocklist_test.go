@@ -6,6 +6,9 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
+
+	"golang.org/x/time/rate"
 
 	"github.com/stampede-load/stampede/config"
 )
@@ -88,5 +91,20 @@ func TestTLSCipherSuites(t *testing.T) {
 	}
 	if _, err := NewTransport(&config.Options{TLSCipherSuites: []string{"TLS_NOPE"}}); err == nil || !strings.Contains(err.Error(), "TLS_NOPE") {
 		t.Errorf("unknown suite: %v", err)
+	}
+}
+
+// With the run's rps limiter in the VU's State, requests wait their turn:
+// 6 requests at 20/s take at least 5 intervals of 50 ms.
+func TestRPSLimiterPacesRequests(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	t.Cleanup(srv.Close)
+	rt, st := newVU(t, srv.URL, nil)
+	st.RPSLimiter = rate.NewLimiter(20, 1)
+	start := time.Now()
+	js(t, rt, `for (let i = 0; i < 6; i++) { if (http.get(URL).status !== 200) throw new Error("failed"); }`)
+	if took := time.Since(start); took < 240*time.Millisecond {
+		t.Errorf("6 requests at rps 20 took %s; the limiter allows no less than 250 ms", took)
 	}
 }

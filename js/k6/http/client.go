@@ -375,6 +375,11 @@ type hop struct {
 }
 
 func (c *Client) run(ctx context.Context, p *prepared, out *Response) {
+	if l := c.state.RPSLimiter; l != nil {
+		// The rps option. An error means ctx ended: send then fails the
+		// request the usual way.
+		_ = l.Wait(ctx)
+	}
 	deadline := time.Now().Add(p.timeout)
 	h := hop{method: p.method, url: p.url, urlStr: p.urlStr, header: p.header, body: p.body}
 	redirects := 0
