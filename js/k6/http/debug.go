@@ -1,7 +1,7 @@
 package http
 
 import (
-	"context"
+	"bytes"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
@@ -25,11 +25,11 @@ const (
 // redactedHeaders are the request headers whose values are not logged.
 var redactedHeaders = []string{"Authorization", "Proxy-Authorization", "Stripe-Signature"}
 
-// logRequest logs r (about to be sent, with body as its body) for httpDebug.
+// logRequest logs r (about to be sent, with body as its body) for httpDebug,
+// written by Request.Write: the bytes both request paths put on the wire
+// (h1.go checks its own against it), up to the header without "full".
 func (c *Client) logRequest(r *http.Request, body []byte) {
-	// A shallow copy without r's context: DumpRequestOut writes it through
-	// a transport of its own, which must not fire the hop's trace hooks.
-	d := r.WithContext(context.Background())
+	d := *r
 	d.Header = redactHeader(r.Header)
 	if r.URL.User != nil {
 		u := *r.URL
@@ -38,12 +38,18 @@ func (c *Client) logRequest(r *http.Request, body []byte) {
 	}
 	d.Body, d.GetBody = nil, nil
 	if len(body) > 0 {
-		d.Body = newBodyReader(body) // replaced by DumpRequestOut unless full
+		d.Body = newBodyReader(body)
 	}
-	dump, err := httputil.DumpRequestOut(d, c.debug == debugFull)
-	if err != nil {
+	var buf bytes.Buffer
+	if err := d.Write(&buf); err != nil {
 		c.logger.Warnf("httpDebug: %v", err)
 		return
+	}
+	dump := buf.Bytes()
+	if c.debug != debugFull {
+		if i := bytes.Index(dump, []byte("\r\n\r\n")); i >= 0 {
+			dump = dump[:i+4]
+		}
 	}
 	c.logger.Infof("Request:\n%s\n", dump)
 }
