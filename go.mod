@@ -47,3 +47,7 @@ require (
 	golang.org/x/text v0.44.0 // indirect
 	google.golang.org/protobuf v1.36.12 // indirect
 )
+
+// The JavaScript engine is built from third_party/sobek: upstream plus a patch
+// that makes objects smaller (third_party/sobek/STAMPEDE.md says what and why).
+replace github.com/grafana/sobek => ./third_party/sobek
