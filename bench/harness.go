@@ -415,3 +415,82 @@ func (s *SummaryExport) Value(metric, key string) (float64, bool) {
 	}
 	return 0, false
 }
+
+// FirstByteProxy forwards TCP connections from a loopback port to upstream
+// and records when the first byte from any client arrives: the moment a
+// generator's first request reaches the server, measured without polling
+// the server (polling a 2-core machine's target every few milliseconds
+// slows the very start-up it measures).
+type FirstByteProxy struct {
+	URL   string
+	ln    net.Listener
+	first chan time.Time
+	once  sync.Once
+	wg    sync.WaitGroup
+}
+
+// StartFirstByteProxy listens on 127.0.0.1 (free port) and forwards to
+// upstream ("host:port").
+func StartFirstByteProxy(upstream string) (*FirstByteProxy, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	p := &FirstByteProxy{URL: "http://" + ln.Addr().String(), ln: ln, first: make(chan time.Time, 1)}
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			p.wg.Add(1)
+			go func() {
+				defer p.wg.Done()
+				p.forward(c, upstream)
+			}()
+		}
+	}()
+	return p, nil
+}
+
+func (p *FirstByteProxy) forward(c net.Conn, upstream string) {
+	defer c.Close()
+	buf := make([]byte, 32<<10)
+	n, err := c.Read(buf)
+	if n > 0 {
+		p.once.Do(func() { p.first <- time.Now() })
+	}
+	if err != nil {
+		return
+	}
+	u, err := net.Dial("tcp", upstream)
+	if err != nil {
+		return
+	}
+	defer u.Close()
+	if _, err := u.Write(buf[:n]); err != nil {
+		return
+	}
+	done := make(chan struct{})
+	go func() {
+		_, _ = io.Copy(c, u)
+		_ = c.Close()
+		close(done)
+	}()
+	_, _ = io.CopyBuffer(u, c, buf)
+	_ = u.Close()
+	<-done
+}
+
+// First returns a channel that receives the time of the first byte, once.
+func (p *FirstByteProxy) First() <-chan time.Time { return p.first }
+
+// Close stops accepting and waits for the forwarded connections to end
+// (they end when their client closes them, as a killed process's do).
+func (p *FirstByteProxy) Close() error {
+	err := p.ln.Close()
+	p.wg.Wait()
+	return err
+}

@@ -171,3 +171,53 @@ func TestChildUsage(t *testing.T) {
 		t.Error("RSSAt before the start is not 0")
 	}
 }
+
+func TestFirstByteProxy(t *testing.T) {
+	s, err := StartServer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	p, err := StartFirstByteProxy(strings.TrimPrefix(s.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-p.First():
+		t.Fatal("first byte reported before any request")
+	case <-time.After(20 * time.Millisecond):
+	}
+	before := time.Now()
+	client := &http.Client{Transport: &http.Transport{}}
+	for range 3 {
+		resp, err := client.Get(p.URL + "/me")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if string(body) != string(SmallJSON) {
+			t.Errorf("through the proxy: %q", body)
+		}
+	}
+	select {
+	case at := <-p.First():
+		if at.Before(before) || time.Since(at) > 10*time.Second {
+			t.Errorf("first byte at %v, requests began at %v", at, before)
+		}
+	default:
+		t.Fatal("no first byte reported")
+	}
+	select {
+	case <-p.First():
+		t.Error("first byte reported twice")
+	default:
+	}
+	if n := s.Requests(); n != 3 {
+		t.Errorf("server saw %d requests, want 3", n)
+	}
+	client.CloseIdleConnections()
+	if err := p.Close(); err != nil {
+		t.Error(err)
+	}
+}
