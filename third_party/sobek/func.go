@@ -59,15 +59,11 @@ type funcObjectImpl interface {
 type baseFuncObject struct {
 	baseObject
 
-	lenProp valueProperty
-
-	// A function starts with two properties, length and name: their
-	// descriptors and the first slots of the property storage and of the
-	// name list live in the function itself, one allocation instead of
-	// five (Stampede: see STAMPEDE.md).
-	nameProp valueProperty
-	inlProps [2]propEntry
-	inlNames [2]unistring.String
+	// A function made by initLazy has its length and name here instead of
+	// in its properties until something other than a read of another
+	// property touches them (baseObject.lazyProps; Stampede: STAMPEDE.md).
+	lazyName unistring.String
+	lazyLen  Value
 }
 
 type baseJsFuncObject struct {
@@ -517,16 +513,30 @@ func (f *arrowFuncObject) export(*objectExportCtx) interface{} {
 
 func (f *baseFuncObject) init(name unistring.String, length Value) {
 	f.baseObject.init()
-	f.values.small = f.inlProps[:0:len(f.inlProps)]
-	f.propNames = f.inlNames[:0:len(f.inlNames)]
+	f._putProp("length", length, false, false, true)
+	f._putProp("name", stringValueFromRaw(name), false, false, true)
+}
 
-	f.lenProp.configurable = true
-	f.lenProp.value = length
-	f._put("length", &f.lenProp)
+// initLazy is init for the functions a script makes in numbers (its own,
+// arrow functions, natives): their length and name become properties only
+// when first needed (see baseObject.lazyProps), which most functions never
+// are. f.val.self must already be f.
+func (f *baseFuncObject) initLazy(name unistring.String, length Value) {
+	f.baseObject.init()
+	f.lazyName = name
+	f.lazyLen = length
+	f.lazyProps = true
+}
 
-	f.nameProp.configurable = true
-	f.nameProp.value = stringValueFromRaw(name)
-	f._put("name", &f.nameProp)
+// materialiseLazyProps adds the length and name that initLazy deferred, in
+// the order init would have put them. baseObject.materialise calls it.
+func (f *baseFuncObject) materialiseLazyProps() {
+	if f.propNames == nil {
+		f.propNames = make([]unistring.String, 0, 2)
+	}
+	f._putProp("length", f.lazyLen, false, false, true)
+	f._putProp("name", stringValueFromRaw(f.lazyName), false, false, true)
+	f.lazyName, f.lazyLen = "", nil
 }
 
 func hasInstance(val *Object, v Value) bool {

@@ -217,6 +217,11 @@ type baseObject struct {
 	val        *Object
 	prototype  *Object
 	extensible bool
+	// lazyProps: a function made by initLazy whose length and name are not
+	// properties yet. While it is set the object has no other string-keyed
+	// property; everything that could see or change them materialises them
+	// first (needProp, needProps).
+	lazyProps bool
 
 	values    propMap
 	propNames []unistring.String
@@ -272,6 +277,27 @@ func (f ConstructorCall) Argument(idx int) Value {
 }
 
 func (o *baseObject) init() {
+}
+
+// needProp materialises a lazy function's properties when name is one of
+// them; any other name is absent from such an object anyway.
+func (o *baseObject) needProp(name unistring.String) {
+	if o.lazyProps && (name == "length" || name == "name") {
+		o.materialise()
+	}
+}
+
+// needProps materialises a lazy function's properties before anything that
+// adds, lists or orders properties.
+func (o *baseObject) needProps() {
+	if o.lazyProps {
+		o.materialise()
+	}
+}
+
+func (o *baseObject) materialise() {
+	o.lazyProps = false
+	o.val.self.(interface{ materialiseLazyProps() }).materialiseLazyProps()
 }
 
 func (o *baseObject) className() string {
@@ -347,6 +373,7 @@ func (o *baseObject) getSym(s *Symbol, receiver Value) Value {
 }
 
 func (o *baseObject) getStr(name unistring.String, receiver Value) Value {
+	o.needProp(name)
 	prop := o.values.get(name)
 	if prop == nil {
 		if o.prototype != nil {
@@ -377,6 +404,7 @@ func (o *baseObject) getOwnPropSym(s *Symbol) Value {
 }
 
 func (o *baseObject) getOwnPropStr(name unistring.String) Value {
+	o.needProp(name)
 	return o.values.get(name)
 }
 
@@ -441,6 +469,7 @@ func (o *baseObject) deleteSym(s *Symbol, throw bool) bool {
 }
 
 func (o *baseObject) deleteStr(name unistring.String, throw bool) bool {
+	o.needProp(name)
 	if val, exists := o.values.lookup(name); exists {
 		if !o.checkDelete(name, val, throw) {
 			return false
@@ -473,6 +502,7 @@ func (o *baseObject) setProto(proto *Object, throw bool) bool {
 }
 
 func (o *baseObject) setOwnStr(name unistring.String, val Value, throw bool) bool {
+	o.needProps()
 	ownDesc := o.values.get(name)
 	if ownDesc == nil {
 		if proto := o.prototype; proto != nil {
@@ -593,6 +623,7 @@ func (o *baseObject) _setForeignIdx(idx valueInt, prop, val, receiver Value, thr
 }
 
 func (o *baseObject) setForeignStr(name unistring.String, val, receiver Value, throw bool) (bool, bool) {
+	o.needProp(name)
 	return o._setForeignStr(name, o.values.get(name), val, receiver, throw)
 }
 
@@ -641,6 +672,7 @@ func (o *baseObject) hasOwnPropertySym(s *Symbol) bool {
 }
 
 func (o *baseObject) hasOwnPropertyStr(name unistring.String) bool {
+	o.needProp(name)
 	_, exists := o.values.lookup(name)
 	return exists
 }
@@ -753,6 +785,7 @@ Reject:
 }
 
 func (o *baseObject) defineOwnPropertyStr(name unistring.String, descr PropertyDescriptor, throw bool) bool {
+	o.needProps()
 	existingVal := o.values.get(name)
 	if v, ok := o._defineOwnProperty(name, existingVal, descr, throw); ok {
 		o.values.set(name, v)
@@ -785,6 +818,7 @@ func (o *baseObject) defineOwnPropertySym(s *Symbol, descr PropertyDescriptor, t
 }
 
 func (o *baseObject) _put(name unistring.String, v Value) {
+	o.needProps()
 	if _, exists := o.values.lookup(name); !exists {
 		names := copyNamesIfNeeded(o.propNames, 1)
 		o.propNames = append(names, name)
@@ -1247,6 +1281,7 @@ func copyNamesIfNeeded(names []unistring.String, extraCap int) []unistring.Strin
 }
 
 func (o *baseObject) iterateStringKeys() iterNextFunc {
+	o.needProps()
 	o.ensurePropOrder()
 	propNames := prepareNamesForCopy(o.propNames)
 	o.propNames = propNames
@@ -1310,6 +1345,7 @@ func (o *baseObject) equal(objectImpl) bool {
 
 // hopefully this gets inlined
 func (o *baseObject) ensurePropOrder() {
+	o.needProps()
 	if o.lastSortedPropLen < len(o.propNames) {
 		o.fixPropOrder()
 	}
@@ -1350,6 +1386,7 @@ func (o *baseObject) fixPropOrder() {
 }
 
 func (o *baseObject) stringKeys(all bool, keys []Value) []Value {
+	o.needProps()
 	o.ensurePropOrder()
 	if all {
 		for _, k := range o.propNames {

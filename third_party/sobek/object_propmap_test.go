@@ -2,6 +2,7 @@ package sobek
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/grafana/sobek/unistring"
@@ -87,3 +88,138 @@ func TestPropMapObjects(t *testing.T) {
 		t.Fatalf("got  %s\nwant %s", got, want)
 	}
 }
+
+// TestLazyFunctionProps runs functions of every kind through what can see
+// or change their length and name; want is upstream sobek's output for the
+// same script, so the lazy properties (initLazy) must be invisible.
+func TestLazyFunctionProps(t *testing.T) {
+	v, err := New().RunString(lazyPropsScript)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Split(v.String(), "\n")
+	want := strings.Split(lazyPropsWant, "\n")
+	if len(got) != len(want) {
+		t.Fatalf("%d results, want %d:\n%s", len(got), len(want), v.String())
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("got  %s\nwant %s", got[i], want[i])
+		}
+	}
+}
+
+const lazyPropsScript = `var out = [];
+function p(label, v) { out.push(label + "=" + v); }
+function f1(a, b, c) {}
+var f2 = function () {};
+var f3 = (x, y) => x;
+var o = { m(a) {}, get g() { return 1; }, ['comp' + 'uted']: function (q) {} };
+class C { constructor(a, b) {} method(x) {} static s(y, z) {} }
+p("f1.name", f1.name); p("f1.length", f1.length);
+p("f2.name", f2.name); p("f3.name", f3.name); p("f3.length", f3.length);
+p("o.m.name", o.m.name); p("computed.name", o.computed.name);
+p("C.name", C.name); p("C.length", C.length); p("C.s.name", C.s.name);
+p("keys f1", Object.getOwnPropertyNames(f1).join(","));
+p("keys f3", Object.getOwnPropertyNames(f3).join(","));
+p("keys C", Object.getOwnPropertyNames(C).join(","));
+p("reflect f2", Reflect.ownKeys(f2).map(String).join(","));
+function g() {}
+g.extra = 1;
+p("keys g", Object.getOwnPropertyNames(g).join(","));
+function h() {}
+delete h.name;
+p("h.name after delete", JSON.stringify(h.name)); p("keys h", Object.getOwnPropertyNames(h).join(","));
+function k(a) {}
+Object.defineProperty(k, "length", { value: 7 });
+p("k.length", k.length); p("desc k.length", JSON.stringify(Object.getOwnPropertyDescriptor(k, "length")));
+p("desc k.name", JSON.stringify(Object.getOwnPropertyDescriptor(k, "name")));
+function fr(a, b) {}
+Object.freeze(fr);
+p("frozen", Object.isFrozen(fr)); p("fr.length", fr.length);
+try { "use strict"; fr.x = 1; } catch (e) { p("freeze err", e.constructor.name); }
+var b = f1.bind(null, 1);
+p("bound name", b.name); p("bound length", b.length);
+p("has name", f2.hasOwnProperty("name")); p("has length", "length" in f3); p("has foo", f2.hasOwnProperty("foo"));
+p("native name", Math.max.name); p("native length", Math.max.length); p("native keys", Object.getOwnPropertyNames(JSON.parse).join(","));
+p("toString native", String(Array.prototype.map));
+p("toString js", String(f3));
+function proto() {}
+p("proto keys before", Object.getOwnPropertyNames(proto).join(","));
+proto.prototype.x = 1;
+p("proto keys after", Object.getOwnPropertyNames(proto).join(","));
+function pe() {}
+Object.preventExtensions(pe);
+p("pe.name", pe.name); p("pe ext", Object.isExtensible(pe));
+var cnt = 0; for (var key in f1) cnt++; p("for-in f1", cnt);
+function sn() {}
+Object.defineProperty(sn, "name", { value: "renamed" });
+p("sn.name", sn.name); p("keys sn", Object.getOwnPropertyNames(sn).join(","));
+var child = Object.create(f1); child.name = "c"; p("child.name", child.name); p("f1.name still", f1.name);
+var child2 = Object.create(f2); child2.zz = 5; p("child2.zz", child2.zz);
+function strictAssign() { "use strict"; try { f1.name = "x"; return "no error"; } catch (e) { return e.constructor.name; } }
+p("assign name strict", strictAssign());
+p("assign len sloppy", (function(){ f3.length = 9; return f3.length; })());
+p("entries", JSON.stringify(Object.entries(f1)));
+p("assign", JSON.stringify(Object.assign({}, f1)));
+p("desc all", JSON.stringify(Object.getOwnPropertyDescriptors(f3)));
+function err() { throw new Error("boom"); }
+try { err(); } catch (e) { p("stack has err", /at err/.test(e.stack)); }
+p("gen", (function*(){}).name === "" ? "anon" : "named");
+async function af(a) {}
+p("async", af.name + af.length + Object.getOwnPropertyNames(af).join(","));
+p("setter", Object.getOwnPropertyDescriptor(o, "g").get.name);
+out.join("\n");
+`
+
+const lazyPropsWant = `f1.name=f1
+f1.length=3
+f2.name=f2
+f3.name=f3
+f3.length=2
+o.m.name=m
+computed.name=computed
+C.name=C
+C.length=2
+C.s.name=s
+keys f1=prototype,length,name
+keys f3=length,name
+keys C=length,name,prototype,s
+reflect f2=prototype,length,name
+keys g=prototype,length,name,extra
+h.name after delete=""
+keys h=prototype,length
+k.length=7
+desc k.length={"value":7,"writable":false,"enumerable":false,"configurable":true}
+desc k.name={"value":"k","writable":false,"enumerable":false,"configurable":true}
+frozen=true
+fr.length=2
+bound name=bound f1
+bound length=2
+has name=true
+has length=true
+has foo=false
+native name=max
+native length=2
+native keys=length,name
+toString native=function map() { [native code] }
+toString js=(x, y) => x
+proto keys before=prototype,length,name
+proto keys after=length,name,prototype
+pe.name=pe
+pe ext=false
+for-in f1=0
+sn.name=renamed
+keys sn=prototype,length,name
+child.name=f1
+f1.name still=f1
+child2.zz=5
+assign name strict=TypeError
+assign len sloppy=2
+entries=[]
+assign={}
+desc all={"length":{"value":2,"writable":false,"enumerable":false,"configurable":true},"name":{"value":"f3","writable":false,"enumerable":false,"configurable":true}}
+stack has err=true
+gen=anon
+async=af1length,name
+setter=get g`

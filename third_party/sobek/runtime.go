@@ -568,7 +568,7 @@ func (r *Runtime) newFunc(name unistring.String, length int, strict bool) (f *fu
 	f = &funcObject{}
 	r.initBaseJsFunction(&f.baseJsFuncObject, strict)
 	f.val.self = f
-	f.init(name, intToValue(int64(length)))
+	f.initLazy(name, intToValue(int64(length)))
 	return
 }
 
@@ -653,7 +653,7 @@ func (r *Runtime) newArrowFunc(name unistring.String, length int, strict bool) (
 	f = &arrowFuncObject{}
 	r.initArrowFunc(f, strict)
 	f.val.self = f
-	f.init(name, intToValue(int64(length)))
+	f.initLazy(name, intToValue(int64(length)))
 	return
 }
 
@@ -763,7 +763,7 @@ func (r *Runtime) newNativeFunc(call func(FunctionCall) Value, name unistring.St
 		f: call,
 	}
 	v.self = f
-	f.init(name, intToValue(int64(length)))
+	f.initLazy(name, intToValue(int64(length)))
 	return v
 }
 
