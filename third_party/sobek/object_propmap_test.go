@@ -169,6 +169,13 @@ p("gen", (function*(){}).name === "" ? "anon" : "named");
 async function af(a) {}
 p("async", af.name + af.length + Object.getOwnPropertyNames(af).join(","));
 p("setter", Object.getOwnPropertyDescriptor(o, "g").get.name);
+p("method keys", Object.getOwnPropertyNames(o.m).join(","));
+p("class method", C.prototype.method.name + C.prototype.method.length + Object.getOwnPropertyNames(C.prototype.method).join(","));
+var lit = { a() {}, b: function () {}, c: () => 1 };
+p("lit names", lit.a.name + lit.b.name + lit.c.name);
+var lit2 = { ["x" + 1]() {} };
+p("computed method", lit2.x1.name + Object.getOwnPropertyNames(lit2.x1).join(","));
+p("getter desc", JSON.stringify(Object.getOwnPropertyDescriptor(Object.getOwnPropertyDescriptor(o, "g").get, "name")));
 out.join("\n");
 `
 
@@ -222,4 +229,9 @@ desc all={"length":{"value":2,"writable":false,"enumerable":false,"configurable"
 stack has err=true
 gen=anon
 async=af1length,name
-setter=get g`
+setter=get g
+method keys=length,name
+class method=method1length,name
+lit names=abc
+computed method=x1length,name
+getter desc={"value":"get g","writable":false,"enumerable":false,"configurable":true}`

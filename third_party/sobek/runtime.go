@@ -622,7 +622,7 @@ func (r *Runtime) newMethod(name unistring.String, length int, strict bool) (f *
 	f = &methodFuncObject{}
 	r.initBaseJsFunction(&f.baseJsFuncObject, strict)
 	f.val.self = f
-	f.init(name, intToValue(int64(length)))
+	f.initLazy(name, intToValue(int64(length)))
 	return
 }
 
