@@ -1281,8 +1281,7 @@ func copyNamesIfNeeded(names []unistring.String, extraCap int) []unistring.Strin
 }
 
 func (o *baseObject) iterateStringKeys() iterNextFunc {
-	o.needProps()
-	o.ensurePropOrder()
+	o.ensurePropOrder() // materialises a lazy function's properties first
 	propNames := prepareNamesForCopy(o.propNames)
 	o.propNames = propNames
 	return (&objectPropIter{
@@ -1386,8 +1385,7 @@ func (o *baseObject) fixPropOrder() {
 }
 
 func (o *baseObject) stringKeys(all bool, keys []Value) []Value {
-	o.needProps()
-	o.ensurePropOrder()
+	o.ensurePropOrder() // materialises a lazy function's properties first
 	if all {
 		for _, k := range o.propNames {
 			keys = append(keys, stringValueFromRaw(k))
