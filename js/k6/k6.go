@@ -173,9 +173,20 @@ func isAsync(rt *sobek.Runtime, fn sobek.Value) bool {
 	return ok && co.Get("name") != nil && co.Get("name").String() == "AsyncFunction"
 }
 
-// sleep(seconds) blocks the VU for seconds (fractions allowed); it returns
-// early when the VU's context ends.
-func (k *K6) sleep(secs float64) {
+// sleep(seconds) blocks the VU for seconds (fractions allowed, the argument
+// converted as JavaScript's ToNumber); it returns early when the VU's context
+// ends. It is a plain native function, not a func(float64) that sobek would
+// call through reflection: the reflective call's frames kept more than a
+// quarter of a sleeping VU's 16 KB stack in use, so the runtime never shrank
+// it; without them sleeping VUs' stacks shrink to 8 KB at each collection
+// (1,000 VUs: 16.9 -> 9.7 MB of stacks).
+func (k *K6) sleep(call sobek.FunctionCall) sobek.Value {
+	k.pause(call.Argument(0).ToFloat())
+	return sobek.Undefined()
+}
+
+// pause is sleep's body.
+func (k *K6) pause(secs float64) {
 	if secs != secs || secs <= 0 { // NaN or not positive
 		return
 	}

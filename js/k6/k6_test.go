@@ -121,6 +121,35 @@ func TestSleep(t *testing.T) {
 	}
 }
 
+// sleep converts its argument as JavaScript's ToNumber does (as k6's,
+// which took a float64 through reflection): a numeric string sleeps, and
+// nothing, null, NaN or a negative number return at once. It returns
+// undefined.
+func TestSleepArguments(t *testing.T) {
+	t.Parallel()
+	rt := running(t)
+	start := time.Now()
+	v, err := rt.RunScript(`require("k6").sleep("0.03")`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d < 30*time.Millisecond {
+		t.Errorf(`sleep("0.03") slept %v`, d)
+	}
+	if v.ExportType() != nil {
+		t.Errorf("sleep returned %v, want undefined", v)
+	}
+	start = time.Now()
+	for _, arg := range []string{"", "null", "NaN", "-1", "0", `"abc"`, "undefined"} {
+		if _, err := rt.RunScript(`require("k6").sleep(` + arg + `)`); err != nil {
+			t.Errorf("sleep(%s): %v", arg, err)
+		}
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("sleep of nothing, null, NaN, negative or zero took %v", d)
+	}
+}
+
 // sleep hands the samples buffered so far to the metrics engine: a
 // sleeping VU holds no batch, and thresholds see the samples sooner.
 func TestSleepFlushesSamples(t *testing.T) {
