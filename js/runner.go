@@ -80,6 +80,8 @@ type Runner struct {
 	// The VU of the first init run, used for setup, teardown and handleSummary (__VU 0).
 	mainVU *VU
 
+	refs moduleRefs // module resolution shared by the VUs' init contexts
+
 	mu        sync.RWMutex
 	setupJSON []byte
 }

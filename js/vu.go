@@ -71,7 +71,7 @@ func (r *Runner) newVU(ctx context.Context, id, idGlobal uint64) (*VU, error) {
 	core.SetInitEnv(&modules.InitEnvironment{
 		Logger:         r.logger,
 		FS:             r.fs,
-		CWD:            dirURL(r.mainURL),
+		CWD:            r.refs.info(r.mainURL).dir,
 		Registry:       r.registry,
 		BuiltinMetrics: r.builtin,
 		Env:            r.env,
@@ -106,7 +106,8 @@ func (r *Runner) newVU(ctx context.Context, id, idGlobal uint64) (*VU, error) {
 
 // load runs the module at u (once per VU) and returns its exports.
 func (v *VU) load(kind specKind, u *url.URL) (sobek.Value, error) {
-	key := u.String()
+	info := v.r.refs.info(u)
+	key := info.key
 	if m, ok := v.modules[key]; ok {
 		return m.Get("exports"), nil
 	}
@@ -137,12 +138,11 @@ func (v *VU) load(kind specKind, u *url.URL) (sobek.Value, error) {
 	var prevCWD *url.URL
 	if env != nil && kind == specFile {
 		prevCWD = env.CWD
-		env.CWD = dirURL(u)
+		env.CWD = info.dir
 	}
-	filename := displayURL(u)
 	args := make([]sobek.Value, 0, len(compiler.WrapperParams))
 	args = append(args, module, exports, v.requireFunc(), v.openFunc(),
-		rt.ToValue(filename), rt.ToValue(path.Dir(filename)))
+		rt.ToValue(info.filename), rt.ToValue(info.dirname))
 	args = append(args, v.helpers...)
 	_, err = fn(sobek.Undefined(), args...)
 	if prevCWD != nil {
@@ -171,7 +171,7 @@ func (v *VU) callerURL() *url.URL {
 		if name == "<native>" || name == "" {
 			continue
 		}
-		if u, err := url.Parse(name); err == nil && u.Scheme != "" {
+		if u := v.r.refs.caller(name); u != nil {
 			return u
 		}
 		break
@@ -205,14 +205,14 @@ func (v *VU) requireFunc() sobek.Value {
 }
 
 func (v *VU) require(base *url.URL, spec string) (sobek.Value, error) {
-	kind, u, err := resolve(base, spec)
+	kind, u, err := v.r.refs.resolve(base, spec)
 	if err != nil {
 		return nil, err
 	}
 	if kind == specBuiltin {
 		return v.core.RequireBuiltin(spec)
 	}
-	if _, ok := v.modules[u.String()]; !ok && v.core.InitEnv() == nil {
+	if _, ok := v.modules[v.r.refs.info(u).key]; !ok && v.core.InitEnv() == nil {
 		return nil, fmt.Errorf("cannot load %s outside the init context: import or require modules at the top level of the script", displayURL(u))
 	}
 	return v.load(kind, u)
