@@ -374,6 +374,11 @@ type hop struct {
 	aborted  bool // the VU's context ended: nothing is recorded
 }
 
+// run sends p's request, following redirects and answering a digest
+// challenge, and fills out. Its frame and send's stay small: the response
+// is read at the bottom of the VU goroutine's deepest call chain, and a
+// chain that fits in 8 KB lets every VU's stack stay at 8 KB (10,000 VUs:
+// 80 MB less than at 16 KB). The work around each hop is in afterHop.
 func (c *Client) run(ctx context.Context, p *prepared, out *Response) {
 	if l := c.state.RPSLimiter; l != nil {
 		// The rps option. An error means ctx ended: send then fails the
@@ -382,59 +387,85 @@ func (c *Client) run(ctx context.Context, p *prepared, out *Response) {
 	}
 	deadline := time.Now().Add(p.timeout)
 	h := hop{method: p.method, url: p.url, urlStr: p.urlStr, header: p.header, body: p.body}
-	redirects := 0
-	digestSent := false
+	var st hopState
 	for {
-		followable := redirects < p.redirects
-		c.send(ctx, deadline, p, &h, followable)
-		if h.err != nil {
-			if !h.aborted {
-				c.record(p, &h, false)
-			}
-			c.response(&h, p, out)
+		c.send(ctx, deadline, p, &h, st.redirects < p.redirects)
+		if c.afterHop(p, &h, &st, out) {
 			return
 		}
-		status := h.resp.StatusCode
-		digestChallenge := p.auth == AuthDigest && p.hasCreds && !digestSent && status == http.StatusUnauthorized
-		if digestChallenge {
-			if auth, ok := digestAuthorization(h.resp.Header.Values("Www-Authenticate"), p.user, p.pass, h.method, h.url, p.body); ok {
-				c.record(p, &h, true)
-				h.header = h.header.Clone()
-				h.header["Authorization"] = []string{auth}
-				digestSent = true
-				h.cookies = nil
-				continue
-			}
-		}
-		c.record(p, &h, false)
-		if !isRedirect(status) {
-			c.response(&h, p, out)
-			return
-		}
-		loc := h.resp.Header.Get("Location")
-		if loc == "" {
-			c.response(&h, p, out)
-			return
-		}
-		if !followable {
-			if p.redirects > 0 {
-				c.logger.WithField("url", h.urlStr).Warnf("Stopped after %d redirects and returned the redirection; pass { redirects: n } in request params or set global maxRedirects to avoid this", redirects)
-			}
-			c.response(&h, p, out)
-			return
-		}
-		next, err := h.url.Parse(loc)
-		if err != nil || (next.Scheme != "http" && next.Scheme != "https") {
-			if err == nil {
-				err = fmt.Errorf("unsupported protocol scheme %q", next.Scheme)
-			}
-			h.err = &Error{Code: CodeInvalidURL, Err: err, msg: fmt.Sprintf("failed to follow redirect to %q: %v", loc, err)}
-			c.response(&h, p, out)
-			return
-		}
-		redirects++
-		h = c.redirectHop(p, &h, next, status)
 	}
+}
+
+// hopState is what run carries from one hop to the next.
+type hopState struct {
+	redirects  int
+	digestSent bool
+}
+
+// afterHop records the hop that send completed and either fills out (true)
+// or turns h into the next hop. Redirects and digest challenges, which
+// need more stack, are handled by nextHop.
+func (c *Client) afterHop(p *prepared, h *hop, st *hopState, out *Response) bool {
+	if h.err == nil {
+		status := h.resp.StatusCode
+		if isRedirect(status) || (p.auth == AuthDigest && status == http.StatusUnauthorized) {
+			return c.nextHop(p, h, st, out)
+		}
+	}
+	if !h.aborted {
+		c.record(p, h, false)
+	}
+	c.response(h, p, out)
+	return true
+}
+
+// nextHop handles a redirect or a digest challenge: it fills out (true)
+// or turns h into the hop that follows the redirect or answers the
+// challenge.
+//
+//go:noinline
+func (c *Client) nextHop(p *prepared, h *hop, st *hopState, out *Response) bool {
+	status := h.resp.StatusCode
+	digestChallenge := p.auth == AuthDigest && p.hasCreds && !st.digestSent && status == http.StatusUnauthorized
+	if digestChallenge {
+		if auth, ok := digestAuthorization(h.resp.Header.Values("Www-Authenticate"), p.user, p.pass, h.method, h.url, p.body); ok {
+			c.record(p, h, true)
+			h.header = h.header.Clone()
+			h.header["Authorization"] = []string{auth}
+			st.digestSent = true
+			h.cookies = nil
+			return false
+		}
+	}
+	c.record(p, h, false)
+	if !isRedirect(status) {
+		c.response(h, p, out)
+		return true
+	}
+	loc := h.resp.Header.Get("Location")
+	if loc == "" {
+		c.response(h, p, out)
+		return true
+	}
+	if st.redirects >= p.redirects {
+		if p.redirects > 0 {
+			c.logger.WithField("url", h.urlStr).Warnf("Stopped after %d redirects and returned the redirection; pass { redirects: n } in request params or set global maxRedirects to avoid this", st.redirects)
+		}
+		c.response(h, p, out)
+		return true
+	}
+	next, err := h.url.Parse(loc)
+	if err != nil || (next.Scheme != "http" && next.Scheme != "https") {
+		if err == nil {
+			err = fmt.Errorf("unsupported protocol scheme %q", next.Scheme)
+		}
+		h.err = &Error{Code: CodeInvalidURL, Err: err, msg: fmt.Sprintf("failed to follow redirect to %q: %v", loc, err)}
+		c.response(h, p, out)
+		return true
+	}
+	st.redirects++
+	*h = c.redirectHop(p, h, next, status)
+	return false
 }
 
 func isRedirect(status int) bool {
@@ -490,32 +521,15 @@ func sameOrSubdomain(domain, sub string) bool {
 	return strings.HasSuffix(sub, "."+domain)
 }
 
-// send puts one hop on the wire and reads its response.
+// send puts one hop on the wire and reads its response. The request is
+// built (hopRequest) and the response's aftermath handled (finishHop) in
+// functions of their own, so that send's frame, under which the response
+// is read, stays small.
 func (c *Client) send(parent context.Context, deadline time.Time, p *prepared, h *hop, followable bool) {
 	tr := c.getTracer(parent)
 	// The request's timeout covers every hop: each hop gets what is left.
 	ctx := tr.arm(deadline)
-
-	host := h.url.Host
-	if p.host != "" && strings.EqualFold(h.url.Host, p.url.Host) {
-		host = p.host
-	}
-	h.sent = c.hopHeader(p, h)
-	r := http.Request{
-		Method: h.method, URL: h.url, Host: host, Header: h.sent,
-		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
-	}
-	if len(h.body) > 0 {
-		body := h.body
-		r.ContentLength = int64(len(body))
-		r.Body = newBodyReader(body)
-		r.GetBody = func() (io.ReadCloser, error) { return newBodyReader(body), nil }
-	}
-	hreq := r.WithContext(ctx)
-	if c.debug != "" {
-		c.logRequest(hreq, h.body)
-	}
-
+	hreq := c.hopRequest(ctx, p, h)
 	var (
 		resp *http.Response
 		err  error
@@ -549,6 +563,41 @@ func (c *Client) send(parent context.Context, deadline time.Time, p *prepared, h
 	} else {
 		_ = resp.Body.Close()
 	}
+	c.finishHop(ctx, tr, p, h, err)
+}
+
+// hopRequest builds the request of hop h.
+//
+//go:noinline
+func (c *Client) hopRequest(ctx context.Context, p *prepared, h *hop) *http.Request {
+	host := h.url.Host
+	if p.host != "" && strings.EqualFold(h.url.Host, p.url.Host) {
+		host = p.host
+	}
+	h.sent = c.hopHeader(p, h)
+	r := http.Request{
+		Method: h.method, URL: h.url, Host: host, Header: h.sent,
+		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+	}
+	if len(h.body) > 0 {
+		body := h.body
+		r.ContentLength = int64(len(body))
+		r.Body = newBodyReader(body)
+		r.GetBody = func() (io.ReadCloser, error) { return newBodyReader(body), nil }
+	}
+	hreq := r.WithContext(ctx)
+	if c.debug != "" {
+		c.logRequest(hreq, h.body)
+	}
+	return hreq
+}
+
+// finishHop completes h once its response is read (err: reading its body
+// failed): timings, debug output, cookies for the jar.
+//
+//go:noinline
+func (c *Client) finishHop(ctx context.Context, tr *tracer, p *prepared, h *hop, err error) {
+	resp := h.resp
 	h.timings = tr.timings(time.Since(tr.start))
 	h.remote = tr.remote
 	if c.debug != "" {

@@ -93,14 +93,22 @@ func (c *Client) record(p *prepared, h *hop, challenge bool) {
 			expected = 1
 		}
 	}
-	tags := c.tagSet(p, h, status, expected)
+	c.emit(c.tagSet(p, h, status, expected), &h.timings, expected, sent, received)
+}
+
+// emit appends one hop's samples to the VU's buffer (a function of its own
+// so that its sample array is not on the stack while the response is read:
+// see Client.run).
+//
+//go:noinline
+func (c *Client) emit(tags *metrics.TagSet, tm *Timings, expected int8, sent, received int64) {
+	st := c.state
 	var meta map[string]string
 	if st.Tags != nil {
 		meta = st.Tags.Metadata()
 	}
 	now := time.Now()
 	bm := c.bm
-	tm := &h.timings
 	var buf [12]metrics.Sample
 	s := func(i int, m *metrics.Metric, v float64) {
 		buf[i] = metrics.Sample{Metric: m, Tags: tags, Metadata: meta, Time: now, Value: v}
@@ -191,7 +199,24 @@ func (c *Client) tagSet(p *prepared, h *hop, status int, expected int8) *metrics
 			return ts
 		}
 	}
+	ts := c.newTagSet(p, base, &k)
+	if cacheable {
+		t.tagCacheMu.Lock()
+		if t.tagCache == nil || len(t.tagCache) >= t.tagCacheCap {
+			t.tagCache = make(map[tagKey]*metrics.TagSet, 16)
+		}
+		t.tagCache[k] = ts
+		t.tagCacheMu.Unlock()
+	}
+	return ts
+}
 
+// newTagSet builds the tag set that k describes (a function of its own so
+// that its array is not on the stack of every request: see Client.run).
+//
+//go:noinline
+func (c *Client) newTagSet(p *prepared, base *metrics.TagSet, k *tagKey) *metrics.TagSet {
+	sys := c.sys
 	var arr [16]metrics.Tag
 	tags := arr[:0]
 	add := func(key, v string) { tags = append(tags, metrics.Tag{Key: key, Value: v}) }
@@ -231,14 +256,5 @@ func (c *Client) tagSet(p *prepared, h *hop, status int, expected int8) *metrics
 	for key, v := range p.tags {
 		add(key, v)
 	}
-	ts := base.WithTags(tags...)
-	if cacheable {
-		t.tagCacheMu.Lock()
-		if t.tagCache == nil || len(t.tagCache) >= t.tagCacheCap {
-			t.tagCache = make(map[tagKey]*metrics.TagSet, 16)
-		}
-		t.tagCache[k] = ts
-		t.tagCacheMu.Unlock()
-	}
-	return ts
+	return base.WithTags(tags...)
 }
