@@ -92,7 +92,7 @@ func BenchmarkGetCheckIteration(b *testing.B) {
 
 // activeVU is one VU of r, activated in scenario (run by executor), and
 // the real metrics engine that aggregates its samples.
-func activeVU(b *testing.B, r *js.Runner, scenario, executor string) (engine.ActiveVU, *metrics.Engine) {
+func activeVU(b testing.TB, r *js.Runner, scenario, executor string) (engine.ActiveVU, *metrics.Engine) {
 	b.Helper()
 	me, err := metrics.NewEngine(r.Registry(), metrics.EngineOptions{})
 	if err != nil {

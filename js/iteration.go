@@ -10,6 +10,7 @@ import (
 	"github.com/grafana/sobek"
 
 	"github.com/stampede-load/stampede/engine"
+	"github.com/stampede-load/stampede/js/eventloop"
 	"github.com/stampede-load/stampede/js/internal/vu"
 	"github.com/stampede-load/stampede/js/modules"
 	"github.com/stampede-load/stampede/metrics"
@@ -139,6 +140,18 @@ func (a *activeVU) run() error {
 		promise = vu.HandlePromise(v.rt, ret)
 		return err
 	})
+	return a.finish(loop, promise, start, err)
+}
+
+// finish ends an iteration that started at start: the script's error, the
+// minimum iteration duration, the iteration's samples. It is a function of
+// its own so that run, under which the script runs, keeps a small frame:
+// the deepest call of an iteration must fit in a VU's 8 KB stack
+// (js/k6/http Client.run).
+//
+//go:noinline
+func (a *activeVU) finish(loop *eventloop.EventLoop, promise *sobek.Promise, start time.Time, err error) error {
+	st := a.v.state
 	if err != nil {
 		loop.WaitOnRegistered()
 	} else if promise != nil && promise.State() == sobek.PromiseStateRejected {

@@ -370,15 +370,24 @@ type JoinOptions struct {
 // Join puts u in the queue of the client's region and mode
 // (POST /queue/join). 429 and 503 answers are retried (Retry);
 // queue_join_latency measures from the first send to the acknowledgement.
-func (c *Client) Join(ctx context.Context, u User, opts JoinOptions) (Result, error) {
-	if err := needUser(OpJoin, u); err != nil {
-		return Result{}, err
-	}
+// joinBody is the body of a join request. (A function of its own: the map
+// would sit in Join's frame, on the stack under every join's request.)
+//
+//go:noinline
+func (c *Client) joinBody(opts JoinOptions) []byte {
 	payload := map[string]any{"region": c.region, "mode": c.mode}
 	if opts.SessionSeconds != 0 {
 		payload["sessionSeconds"] = opts.SessionSeconds
 	}
-	reqBody, _ := json.Marshal(payload) // a map of strings and ints always encodes
+	b, _ := json.Marshal(payload) // a map of strings and ints always encodes
+	return b
+}
+
+func (c *Client) Join(ctx context.Context, u User, opts JoinOptions) (Result, error) {
+	if err := needUser(OpJoin, u); err != nil {
+		return Result{}, err
+	}
+	reqBody := c.joinBody(opts)
 	start := c.now()
 	var res *Response
 	for attempt := 0; ; attempt++ {

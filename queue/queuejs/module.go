@@ -346,6 +346,14 @@ func (c *client) anonymousUser() sobek.Value {
 
 func (c *client) join(user, opts sobek.Value) sobek.Value {
 	u := c.user(user, "join")
+	return c.result(c.c.Join(c.ctx(), u, c.joinOptions(opts)))
+}
+
+// joinOptions reads join's options (a function of its own to keep join's
+// frame small: the request runs under it).
+//
+//go:noinline
+func (c *client) joinOptions(opts sobek.Value) queue.JoinOptions {
 	var jo queue.JoinOptions
 	if o, ok := opts.(*sobek.Object); ok {
 		if s := o.Get("sessionSeconds"); !isNullish(s) {
@@ -356,7 +364,7 @@ func (c *client) join(user, opts sobek.Value) sobek.Value {
 			jo.SessionSeconds = int(f)
 		}
 	}
-	return c.result(c.c.Join(c.ctx(), u, jo))
+	return jo
 }
 
 func (c *client) leave(user sobek.Value) sobek.Value {

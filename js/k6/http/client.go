@@ -529,6 +529,7 @@ func (c *Client) send(parent context.Context, deadline time.Time, p *prepared, h
 	tr := c.getTracer(parent)
 	// The request's timeout covers every hop: each hop gets what is left.
 	ctx := tr.arm(deadline)
+	h.sent = c.hopHeader(p, h)
 	hreq := c.hopRequest(ctx, p, h)
 	var (
 		resp *http.Response
@@ -566,7 +567,7 @@ func (c *Client) send(parent context.Context, deadline time.Time, p *prepared, h
 	c.finishHop(ctx, tr, p, h, err)
 }
 
-// hopRequest builds the request of hop h.
+// hopRequest builds the request of hop h, whose header is h.sent.
 //
 //go:noinline
 func (c *Client) hopRequest(ctx context.Context, p *prepared, h *hop) *http.Request {
@@ -574,7 +575,6 @@ func (c *Client) hopRequest(ctx context.Context, p *prepared, h *hop) *http.Requ
 	if p.host != "" && strings.EqualFold(h.url.Host, p.url.Host) {
 		host = p.host
 	}
-	h.sent = c.hopHeader(p, h)
 	r := http.Request{
 		Method: h.method, URL: h.url, Host: host, Header: h.sent,
 		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
@@ -723,6 +723,15 @@ func (c *Client) hopHeader(p *prepared, h *hop) http.Header {
 		h.cookies = nil
 		return h.header
 	}
+	return h.withCookies(jarCookies, reqCookies)
+}
+
+// withCookies returns h's header with a Cookie header for the cookies of
+// the jar and of the request (a function of its own to keep hopHeader's
+// frame small: see Client.run).
+//
+//go:noinline
+func (h *hop) withCookies(jarCookies []*http.Cookie, reqCookies []RequestCookie) http.Header {
 	cookies := make([]RequestCookie, 0, len(jarCookies)+len(reqCookies))
 	for _, jc := range jarCookies {
 		replaced := false

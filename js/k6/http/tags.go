@@ -217,8 +217,9 @@ func (c *Client) tagSet(p *prepared, h *hop, status int, expected int8) *metrics
 //go:noinline
 func (c *Client) newTagSet(p *prepared, base *metrics.TagSet, k *tagKey) *metrics.TagSet {
 	sys := c.sys
-	var arr [16]metrics.Tag
-	tags := arr[:0]
+	// On the heap: a cache miss is rare, and an array here would sit on
+	// the stack under every request's response handling.
+	tags := make([]metrics.Tag, 0, 12+len(p.tags))
 	add := func(key, v string) { tags = append(tags, metrics.Tag{Key: key, Value: v}) }
 	if k.proto != "" {
 		add("proto", k.proto)
