@@ -18,31 +18,41 @@ type arrayIterObject struct {
 }
 
 func (ai *arrayIterObject) next() Value {
+	value, done := ai.step()
+	return ai.val.runtime.createIterResultObject(value, done)
+}
+
+// step is next without the result object: the value and whether the
+// iteration is done (STAMPEDE: iteratorRecord.step calls it directly for a
+// pristine array iterator).
+func (ai *arrayIterObject) step() (Value, bool) {
 	if ai.obj == nil {
-		return ai.val.runtime.createIterResultObject(_undefined, true)
+		return _undefined, true
 	}
 	if ta, ok := ai.obj.self.(*typedArrayObject); ok {
 		ta.viewedArrayBuf.ensureNotDetached(true)
 	}
-	l := toLength(ai.obj.self.getStr("length", nil))
+	var l int64
+	if a, ok := ai.obj.self.(*arrayObject); ok {
+		l = int64(a.length) // as getStr("length") would give, without boxing it
+	} else {
+		l = toLength(ai.obj.self.getStr("length", nil))
+	}
 	index := ai.nextIdx
 	if index >= l {
 		ai.obj = nil
-		return ai.val.runtime.createIterResultObject(_undefined, true)
+		return _undefined, true
 	}
 	ai.nextIdx++
 	idxVal := valueInt(index)
 	if ai.kind == iterationKindKey {
-		return ai.val.runtime.createIterResultObject(idxVal, false)
+		return idxVal, false
 	}
 	elementValue := nilSafe(ai.obj.self.getIdx(idxVal, nil))
-	var result Value
 	if ai.kind == iterationKindValue {
-		result = elementValue
-	} else {
-		result = ai.val.runtime.newArrayValues([]Value{idxVal, elementValue})
+		return elementValue, false
 	}
-	return ai.val.runtime.createIterResultObject(result, false)
+	return ai.val.runtime.newArrayValues([]Value{idxVal, elementValue}), false
 }
 
 func (r *Runtime) createArrayIterator(iterObj *Object, kind iterationKind) Value {

@@ -1728,7 +1728,9 @@ func (r *Runtime) createArray(val *Object) objectImpl {
 func (r *Runtime) createArrayIterProto(val *Object) objectImpl {
 	o := newBaseObjectObj(val, r.getIteratorPrototype(), classObject)
 
-	o._putProp("next", r.newNativeFunc(r.arrayIterProto_next, "next", 0), true, false, true)
+	next := r.newNativeFunc(r.arrayIterProto_next, "next", 0)
+	r.global.arrayIterNext = next // STAMPEDE: see iteratorRecord.arrayIter
+	o._putProp("next", next, true, false, true)
 	o._putSym(SymToStringTag, valueProp(asciiString(classArrayIterator), false, false, true))
 
 	return o

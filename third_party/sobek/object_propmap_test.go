@@ -235,3 +235,149 @@ class method=method1length,name
 lit names=abc
 computed method=x1length,name
 getter desc={"value":"get g","writable":false,"enumerable":false,"configurable":true}`
+
+// TestArrayIteration: for-of and the other iterations over arrays (spread,
+// destructuring, Array.from, Map's constructor) with the fast path of an
+// untouched array iterator (iteratorRecord.arrayIter) and Array.prototype's
+// symbols made one at a time (templatedObject.symPartial). want is
+// upstream sobek's output for the same script.
+func TestArrayIteration(t *testing.T) {
+	v, err := New().RunString(arrayIterScript)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Split(v.String(), "\n")
+	want := strings.Split(arrayIterWant, "\n")
+	if len(got) != len(want) {
+		t.Fatalf("%d results, want %d:\n%s", len(got), len(want), v.String())
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("got  %s\nwant %s", got[i], want[i])
+		}
+	}
+}
+
+// TestArrayIterationFastPaths checks that the fast paths are taken: a
+// for-of over an array allocates nothing per element, and reading
+// Array.prototype[Symbol.iterator] makes no other symbol.
+func TestArrayIterationFastPaths(t *testing.T) {
+	r := New()
+	if _, err := r.RunString("for (const x of [1, 2]) {}"); err != nil {
+		t.Fatal(err)
+	}
+	ap := r.global.ArrayPrototype.self.(*templatedArrayObject)
+	if !ap.symPartial || ap.symValues.size != 1 {
+		t.Errorf("after a for-of Array.prototype holds %d symbols (partial: %v), want only Symbol.iterator", ap.symValues.size, ap.symPartial)
+	}
+	loop := func(n int) float64 {
+		if _, err := r.RunString(fmt.Sprintf("var arr%d = Array.from({length: %d}, (_, i) => i);", n, n)); err != nil {
+			t.Fatal(err)
+		}
+		prg := MustCompile("", fmt.Sprintf("for (const x of arr%d) {}", n), false)
+		return testing.AllocsPerRun(20, func() {
+			if _, err := r.RunProgram(prg); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+	small, big := loop(10), loop(1000)
+	if big-small > 10 {
+		t.Errorf("a for-of over 1000 elements allocates %.0f times, over 10 %.0f: the result objects are back", big, small)
+	}
+}
+
+const arrayIterScript = `var out = [];
+function p(label, v) { out.push(label + "=" + v); }
+function syms(o) { return Object.getOwnPropertySymbols(o).map(function (s) { return s.toString(); }).join(","); }
+// for-of over arrays, and what it reads
+var a = [1, , 3];
+var seen = [];
+for (var x of a) seen.push(x);
+p("holes", seen.join("|"));
+p("hasOwn unscopables (partial)", Array.prototype.hasOwnProperty(Symbol.unscopables));
+p("hasOwn toStringTag (partial)", Array.prototype.hasOwnProperty(Symbol.toStringTag));
+p("values is iterator", Array.prototype.values === Array.prototype[Symbol.iterator]);
+var it0 = Array.prototype[Symbol.iterator];
+p("array proto symbols", syms(Array.prototype));
+p("iterator kept", it0 === Array.prototype[Symbol.iterator]);
+p("unscopables keys", Object.keys(Array.prototype[Symbol.unscopables]).join(","));
+var b = [1, 2, 3]; seen = [];
+for (var y of b) { seen.push(y); if (y === 1) b.push(4); if (y === 3) b.length = 3; }
+p("mutated", seen.join("|"));
+var c = [1, 2, 3, 4]; seen = [];
+for (var z of c) { seen.push(z); c.length = 2; }
+p("shrunk", seen.join("|"));
+seen = [];
+for (var e of ["a", "b"].entries()) seen.push(e.join(":"));
+p("entries", seen.join("|"));
+seen = [];
+for (var k of ["a", "b"].keys()) seen.push(k);
+p("keys", seen.join("|"));
+var g = [10, 20]; Object.defineProperty(g, 1, { get: function () { seen.push("get1"); return 21; } }); seen = [];
+for (var v of g) seen.push(v);
+p("getter", seen.join("|"));
+seen = [];
+for (var t of new Uint8Array([7, 8])) seen.push(t);
+p("typed", seen.join("|"));
+var al = { length: 2, 0: "x", 1: "y" }; seen = [];
+for (var w of Array.prototype.values.call(al)) seen.push(w);
+p("array-like", seen.join("|"));
+p("spread", [...[1, 2], ...new Set([3, 4])].join("|"));
+var [d1, , d3 = 9, ...rest] = [1, 2, undefined, 4, 5];
+p("destructure", [d1, d3, rest.join("+")].join("|"));
+p("map ctor", Array.from(new Map([[1, "a"], [2, "b"]])).join("|"));
+p("array.from", Array.from([5, 6], function (q) { return q * 2; }).join("|"));
+seen = [];
+outer: for (var i of [1, 2, 3]) { for (var j of [1, 2]) { if (j === 2) continue outer; if (i === 3) break outer; seen.push(i + "" + j); } }
+p("labels", seen.join("|"));
+try { for (var q of [1, 2]) { throw new Error("boom " + q); } } catch (err) { p("throw", err.message); }
+var AIP = Object.getPrototypeOf([][Symbol.iterator]());
+var origNext = AIP.next;
+AIP.next = function () { var r = origNext.call(this); if (!r.done) r.value = r.value * 10; return r; };
+seen = [];
+for (var m of [1, 2]) seen.push(m);
+p("patched next", seen.join("|"));
+var cached = [];
+var arr2 = [1, 2, 3];
+for (var n of arr2) { cached.push(n); if (n === 1) AIP.next = origNext; }
+p("next read once", cached.join("|"));
+AIP.next = origNext;
+Array.prototype[Symbol.iterator] = function* () { yield "custom"; };
+seen = [];
+for (var s of [1, 2]) seen.push(s);
+p("patched iterator", seen.join("|"));
+p("array proto symbols after", syms(Array.prototype));
+delete Array.prototype[Symbol.unscopables];
+p("after delete", syms(Array.prototype));
+var fresh = Object.getOwnPropertySymbols(Object.getPrototypeOf(function* () {}.prototype)).length;
+p("generator proto syms", fresh);
+out.join("\n");
+`
+
+const arrayIterWant = `holes=1||3
+hasOwn unscopables (partial)=true
+hasOwn toStringTag (partial)=false
+values is iterator=true
+array proto symbols=Symbol(Symbol.iterator),Symbol(Symbol.unscopables)
+iterator kept=true
+unscopables keys=copyWithin,entries,fill,find,findIndex,findLast,findLastIndex,flat,flatMap,includes,keys,values,groupBy,groupByToMap,toReversed,toSorted,toSpliced
+mutated=1|2|3
+shrunk=1|2
+entries=0:a|1:b
+keys=0|1
+getter=10|get1|21
+typed=7|8
+array-like=x|y
+spread=1|2|3|4
+destructure=1|9|4+5
+map ctor=1,a|2,b
+array.from=10|12
+labels=11|21
+throw=boom 1
+patched next=10|20
+next read once=10|20|30
+patched iterator=custom
+array proto symbols after=Symbol(Symbol.iterator),Symbol(Symbol.unscopables)
+after delete=Symbol(Symbol.iterator)
+generator proto syms=1`

@@ -25,6 +25,12 @@ type templatedObject struct {
 	tmpl *objectTemplate
 
 	protoMaterialised bool
+	// STAMPEDE: symPartial marks symValues holding only the template's
+	// symbols read so far (getOwnPropSym); materialiseSymbols completes it
+	// in the template's order before anything can list, change or add
+	// symbols. Reading Array.prototype[Symbol.iterator] (every for-of over
+	// an array) thus no longer builds Array.prototype[Symbol.unscopables].
+	symPartial bool
 }
 
 type templatedFuncObject struct {
@@ -117,19 +123,52 @@ func (o *templatedObject) getOwnPropStr(p unistring.String) Value {
 }
 
 func (o *templatedObject) materialiseSymbols() {
-	if o.symValues == nil {
+	if o.symValues == nil || o.symPartial {
+		read := o.symValues
 		o.symValues = newOrderedMap(nil)
+		found := 0
 		for _, p := range o.tmpl.symPropNames {
-			o.symValues.set(p, o.tmpl.symProps[p](o.val.runtime))
+			var v Value
+			if read != nil {
+				v = read.get(p)
+			}
+			if v == nil {
+				v = o.tmpl.symProps[p](o.val.runtime)
+			} else {
+				found++
+			}
+			o.symValues.set(p, v)
 		}
+		if read != nil && read.size > found {
+			// Not the template's (none of the builtins does this).
+			it := read.newIter()
+			for e := it.next(); e != nil; e = it.next() {
+				if s, _ := e.key.(*Symbol); o.tmpl.symProps[s] == nil {
+					o.symValues.set(e.key, e.value)
+				}
+			}
+		}
+		o.symPartial = false
 	}
 }
 
 func (o *templatedObject) getOwnPropSym(s *Symbol) Value {
-	if o.symValues == nil && o.tmpl.symProps[s] == nil {
-		return nil
+	if o.symValues == nil || o.symPartial {
+		// Only the template's symbols can be there: make the one read.
+		f := o.tmpl.symProps[s]
+		if f == nil {
+			return nil
+		}
+		if o.symValues == nil {
+			o.symValues = newOrderedMap(nil)
+			o.symPartial = true
+		} else if v := o.symValues.get(s); v != nil {
+			return v
+		}
+		v := f(o.val.runtime)
+		o.symValues.set(s, v)
+		return v
 	}
-	o.materialiseSymbols()
 	return o.baseObject.getOwnPropSym(s)
 }
 
@@ -218,7 +257,7 @@ func (o *templatedObject) hasOwnPropertyStr(name unistring.String) bool {
 }
 
 func (o *templatedObject) hasOwnPropertySym(s *Symbol) bool {
-	if o.symValues != nil {
+	if o.symValues != nil && !o.symPartial {
 		return o.symValues.has(s)
 	}
 	_, exists := o.tmpl.symProps[s]

@@ -144,6 +144,7 @@ type global struct {
 	mapAdder      *Object
 	setAdder      *Object
 	arrayValues   *Object
+	arrayIterNext *Object // STAMPEDE: %ArrayIteratorPrototype%.next as created
 	arrayToString *Object
 
 	stringproto_trimEnd   *Object
@@ -2709,6 +2710,13 @@ func (r *Runtime) getV(v Value, p Value) Value {
 type iteratorRecord struct {
 	iterator *Object
 	next     func(FunctionCall) Value
+	// STAMPEDE: arrayIter is the iterator when it is an array iterator and
+	// next is %ArrayIteratorPrototype%.next as the runtime created it:
+	// step and iterate then take each value from it directly instead of
+	// calling next for a result object ({value, done}) to read and drop.
+	// Nothing else can observe the difference: next was read once, as
+	// GetIterator does, and the result object never reaches the script.
+	arrayIter *arrayIterObject
 }
 
 func (r *Runtime) getIterator(obj Value, method func(FunctionCall) Value) *iteratorRecord {
@@ -2724,16 +2732,21 @@ func (r *Runtime) getIterator(obj Value, method func(FunctionCall) Value) *itera
 	}))
 
 	var next func(FunctionCall) Value
+	var arrayIter *arrayIterObject
 
 	if obj, ok := iter.self.getStr("next", nil).(*Object); ok {
 		if call, ok := obj.self.assertCallable(); ok {
 			next = call
+			if ai, ok := iter.self.(*arrayIterObject); ok && obj == r.global.arrayIterNext {
+				arrayIter = ai
+			}
 		}
 	}
 
 	return &iteratorRecord{
-		iterator: iter,
-		next:     next,
+		iterator:  iter,
+		next:      next,
+		arrayIter: arrayIter,
 	}
 }
 
@@ -2751,11 +2764,20 @@ func (ir *iteratorRecord) iterate(step func(Value)) {
 		if ir.next == nil {
 			panic(r.NewTypeError("iterator.next is missing or not a function"))
 		}
-		res := r.toObject(ir.next(FunctionCall{This: ir.iterator}))
-		if iteratorComplete(res) {
-			break
+		var value Value
+		if ir.arrayIter != nil {
+			v, done := ir.arrayIter.step()
+			if done {
+				break
+			}
+			value = v
+		} else {
+			res := r.toObject(ir.next(FunctionCall{This: ir.iterator}))
+			if iteratorComplete(res) {
+				break
+			}
+			value = iteratorValue(res)
 		}
-		value := iteratorValue(res)
 		ret := tryFunc(func() {
 			step(value)
 		})
@@ -2770,6 +2792,9 @@ func (ir *iteratorRecord) iterate(step func(Value)) {
 
 func (ir *iteratorRecord) step() (value Value, ex *Exception) {
 	r := ir.iterator.runtime
+	if ir.arrayIter != nil {
+		return ir.stepArray()
+	}
 	ex = r.vm.try(func() {
 		res := r.toObject(ir.next(FunctionCall{This: ir.iterator}))
 		done := iteratorComplete(res)
@@ -2782,6 +2807,25 @@ func (ir *iteratorRecord) step() (value Value, ex *Exception) {
 	return
 }
 
+// stepArray is step for an untouched array iterator (arrayIter), as
+// vm.try would run it but without a closure to allocate per element.
+func (ir *iteratorRecord) stepArray() (value Value, ex *Exception) {
+	vm := ir.iterator.runtime.vm
+	vm.pushTryFrame(tryPanicMarker, -1)
+	defer vm.popTryFrame()
+	defer func() {
+		if x := recover(); x != nil {
+			ex = vm.handleThrow(x)
+		}
+	}()
+	v, done := ir.arrayIter.step()
+	if done {
+		ir.close()
+		return nil, nil
+	}
+	return v, nil
+}
+
 func (ir *iteratorRecord) returnIter() {
 	if ir.iterator == nil {
 		return
@@ -2792,11 +2836,13 @@ func (ir *iteratorRecord) returnIter() {
 	}
 	ir.iterator = nil
 	ir.next = nil
+	ir.arrayIter = nil
 }
 
 func (ir *iteratorRecord) close() {
 	ir.iterator = nil
 	ir.next = nil
+	ir.arrayIter = nil
 }
 
 // ForOf is a Go equivalent of for-of loop. The function panics if an exception is thrown at any point
