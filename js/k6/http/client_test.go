@@ -226,7 +226,7 @@ func TestTLSHostnameMismatch(t *testing.T) {
 	}
 	pool := x509.NewCertPool()
 	pool.AddCert(srv.Certificate())
-	tr.base.TLSClientConfig.RootCAs = pool
+	tr.baseTransport().TLSClientConfig.RootCAs = pool
 	st.Transport = tr
 	port := srv.URL[strings.LastIndexByte(srv.URL, ':')+1:]
 	// The test certificate is for 127.0.0.1, ::1 and example.com.

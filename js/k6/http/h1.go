@@ -122,7 +122,7 @@ type h1Pool struct {
 
 // h1Eligible reports whether r can take the plain-HTTP/1.1 path.
 func (t *Transport) h1Eligible(r *http.Request, tr *tracer) bool {
-	if t.base == nil || !t.h1 || tr.noReuse || r.URL.Scheme != "http" || r.ContentLength > h1MaxBody {
+	if t.opts == nil || !t.h1 || tr.noReuse || r.URL.Scheme != "http" || r.ContentLength > h1MaxBody {
 		return false
 	}
 	h := r.URL.Host
@@ -149,7 +149,7 @@ func (t *Transport) getIdle(key string, now time.Time, mustBeAlive bool) *h1Conn
 		list[n-1] = nil
 		p.idle[key] = list[:n-1]
 		p.mu.Unlock()
-		if now.Sub(hc.idleAt) > t.base.IdleConnTimeout || (mustBeAlive && !connAlive(hc.conn)) {
+		if now.Sub(hc.idleAt) > t.idleTimeout || (mustBeAlive && !connAlive(hc.conn)) {
 			_ = hc.conn.Close()
 			continue
 		}
@@ -167,7 +167,7 @@ func (t *Transport) putIdle(hc *h1Conn) {
 		p.idle = make(map[string][]*h1Conn, 1)
 	}
 	list := p.idle[hc.key]
-	if len(list) < t.base.MaxIdleConnsPerHost {
+	if len(list) < t.maxIdlePerHost {
 		p.idle[hc.key] = append(list, hc)
 		hc = nil
 	}
@@ -179,7 +179,7 @@ func (t *Transport) putIdle(hc *h1Conn) {
 		for key, list := range p.idle {
 			kept := list[:0]
 			for _, c := range list {
-				if now.Sub(c.idleAt) > t.base.IdleConnTimeout {
+				if now.Sub(c.idleAt) > t.idleTimeout {
 					expired = append(expired, c)
 				} else {
 					kept = append(kept, c)
@@ -243,7 +243,7 @@ func (t *Transport) roundTripH1(tr *tracer, r *http.Request, body []byte) (*http
 	if msg := validateHeaders(r.Header); msg != "" {
 		return nil, nil, errors.New("net/http: invalid header " + msg)
 	}
-	if t.base.DisableKeepAlives {
+	if t.noKeepAlives {
 		r.Close = true
 	}
 	replayable := isReplayable(r)
@@ -344,7 +344,7 @@ func (t *Transport) doneH1(tr *tracer, hc *h1Conn, resp *http.Response, ok bool)
 	interrupted := tr.detach()
 	// Bytes past the response (a server that sent more than it announced)
 	// would be read as the next response: such a connection is not kept.
-	if ok && !interrupted && hc.br.Buffered() == 0 && !resp.Close && !resp.Request.Close && !t.base.DisableKeepAlives && !headerWantsClose(resp.Request.Header) {
+	if ok && !interrupted && hc.br.Buffered() == 0 && !resp.Close && !resp.Request.Close && !t.noKeepAlives && !headerWantsClose(resp.Request.Header) {
 		hc.releaseBuffers()
 		t.putIdle(hc)
 		return

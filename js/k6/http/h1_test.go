@@ -279,11 +279,23 @@ func TestH1SameWire(t *testing.T) {
 // TestH1LargeBodyUsesNetHTTP: a body over h1MaxBody is sent by net/http.
 func TestH1LargeBodyUsesNetHTTP(t *testing.T) {
 	srv := newTestServer(t, false)
-	_, do := h1Client(t, srv.URL)
+	c, do := h1Client(t, srv.URL)
+	r := do(&Request{Method: http.MethodPost, URL: srv.URL + "/post", Body: []byte("small")})
+	if r.Status != 200 {
+		t.Fatalf("status %d error %q", r.Status, r.Error)
+	}
+	// A VU that only takes the plain-HTTP/1.1 path never builds net/http's
+	// transport (about 1 KB per VU).
+	if c.t.base.Load() != nil {
+		t.Fatal("net/http's transport was built for a plain request")
+	}
 	body := bytes.Repeat([]byte("z"), h1MaxBody+1)
-	r := do(&Request{Method: http.MethodPost, URL: srv.URL + "/post", Body: body})
+	r = do(&Request{Method: http.MethodPost, URL: srv.URL + "/post", Body: body})
 	if r.Status != 200 || !bytes.Contains(r.Body, body[:100]) {
 		t.Fatalf("status %d error %q", r.Status, r.Error)
+	}
+	if c.t.base.Load() == nil {
+		t.Fatal("the large body did not go through net/http's transport")
 	}
 }
 
@@ -296,7 +308,7 @@ func TestH1IdleExpiry(t *testing.T) {
 	}
 	a, b := newRawServer(t, reply), newRawServer(t, reply)
 	c, do := h1Client(t, a.URL)
-	c.t.base.IdleConnTimeout = 50 * time.Millisecond
+	c.t.idleTimeout = 50 * time.Millisecond
 	do(&Request{URL: a.URL + "/"})
 	time.Sleep(60 * time.Millisecond)
 	do(&Request{URL: a.URL + "/"})

@@ -31,10 +31,20 @@ import (
 // with NewTransport when it creates the VU; when State.Transport is nil,
 // k6/http creates it on the VU's first request (see ClientFor).
 type Transport struct {
-	base   *http.Transport   // nil when wrapping a foreign RoundTripper
-	rt     http.RoundTripper // what requests go through
+	// base is net/http's transport, for what the plain-HTTP/1.1 path does
+	// not take (https, HTTP/2, proxies, large bodies): built on first use
+	// (baseTransport), as many VUs never need it. opts is nil when the
+	// Transport wraps a foreign RoundTripper (rt).
+	opts   *config.Options
+	baseMu sync.Mutex
+	base   atomic.Pointer[http.Transport]
+	rt     http.RoundTripper // a foreign RoundTripper, or nil
 	dialer *net.Dialer
-	hosts  map[string]string
+	// The connection settings both paths share.
+	idleTimeout    time.Duration
+	maxIdlePerHost int
+	noKeepAlives   bool
+	hosts          map[string]string
 	// blocked are the blockHostnames patterns (config.HostnamePattern);
 	// blacklistIPs ranges are checked by the dialer's Control.
 	blocked []string
@@ -123,27 +133,8 @@ func NewTransport(opts *config.Options) (*Transport, error) {
 	if opts == nil {
 		opts = &config.Options{}
 	}
-	tlsConf := &tls.Config{InsecureSkipVerify: config.Bool(opts.InsecureSkipTLSVerify, false)} //nolint:gosec // k6's insecureSkipTLSVerify option
-	if v := opts.TLSVersion; v != nil {
-		minV, err := tlsVersion(v.Min)
-		if err != nil {
-			return nil, fmt.Errorf("option tlsVersion.min: %w", err)
-		}
-		maxV, err := tlsVersion(v.Max)
-		if err != nil {
-			return nil, fmt.Errorf("option tlsVersion.max: %w", err)
-		}
-		if minV != 0 && maxV != 0 && minV > maxV {
-			return nil, fmt.Errorf("option tlsVersion: min %q is above max %q", v.Min, v.Max)
-		}
-		tlsConf.MinVersion, tlsConf.MaxVersion = minV, maxV
-	}
-	for _, name := range opts.TLSCipherSuites {
-		id, ok := config.CipherSuite(name)
-		if !ok {
-			return nil, fmt.Errorf("option tlsCipherSuites: %q is not a TLS cipher suite", name)
-		}
-		tlsConf.CipherSuites = append(tlsConf.CipherSuites, id)
+	if _, err := tlsSettings(opts); err != nil {
+		return nil, err
 	}
 	hosts := make(map[string]string, len(opts.Hosts))
 	for name, target := range opts.Hosts {
@@ -152,11 +143,14 @@ func NewTransport(opts *config.Options) (*Transport, error) {
 		}
 		hosts[strings.ToLower(name)] = target
 	}
-	idle := int(max(config.Int(opts.Batch, config.DefaultBatch), config.Int(opts.BatchPerHost, config.DefaultBatchPerHost), 6))
 	t := &Transport{
-		dialer:      &net.Dialer{KeepAlive: 30 * time.Second},
-		hosts:       hosts,
-		tagCacheCap: 512,
+		opts:           opts,
+		dialer:         &net.Dialer{KeepAlive: 30 * time.Second},
+		hosts:          hosts,
+		tagCacheCap:    512,
+		idleTimeout:    90 * time.Second,
+		maxIdlePerHost: int(max(config.Int(opts.Batch, config.DefaultBatch), config.Int(opts.BatchPerHost, config.DefaultBatchPerHost), 6)),
+		noKeepAlives:   config.Bool(opts.NoConnectionReuse, false),
 	}
 	for _, s := range opts.BlockHostnames {
 		p, ok := config.HostnamePattern(s)
@@ -179,20 +173,63 @@ func NewTransport(opts *config.Options) (*Transport, error) {
 			return checkIP(ranges, address)
 		}
 	}
-	t.base = &http.Transport{
+	// A proxy for http:// URLs goes through net/http, which applies it.
+	t.h1 = !h1Disabled && os.Getenv("HTTP_PROXY") == "" && os.Getenv("http_proxy") == ""
+	return t, nil
+}
+
+// tlsSettings returns the TLS configuration the options ask for:
+// insecureSkipTLSVerify, tlsVersion and tlsCipherSuites.
+func tlsSettings(opts *config.Options) (*tls.Config, error) {
+	tlsConf := &tls.Config{InsecureSkipVerify: config.Bool(opts.InsecureSkipTLSVerify, false)} //nolint:gosec // k6's insecureSkipTLSVerify option
+	if v := opts.TLSVersion; v != nil {
+		minV, err := tlsVersion(v.Min)
+		if err != nil {
+			return nil, fmt.Errorf("option tlsVersion.min: %w", err)
+		}
+		maxV, err := tlsVersion(v.Max)
+		if err != nil {
+			return nil, fmt.Errorf("option tlsVersion.max: %w", err)
+		}
+		if minV != 0 && maxV != 0 && minV > maxV {
+			return nil, fmt.Errorf("option tlsVersion: min %q is above max %q", v.Min, v.Max)
+		}
+		tlsConf.MinVersion, tlsConf.MaxVersion = minV, maxV
+	}
+	for _, name := range opts.TLSCipherSuites {
+		id, ok := config.CipherSuite(name)
+		if !ok {
+			return nil, fmt.Errorf("option tlsCipherSuites: %q is not a TLS cipher suite", name)
+		}
+		tlsConf.CipherSuites = append(tlsConf.CipherSuites, id)
+	}
+	return tlsConf, nil
+}
+
+// baseTransport returns net/http's transport for t (nil when t wraps a
+// foreign RoundTripper), building it on first use.
+func (t *Transport) baseTransport() *http.Transport {
+	if b := t.base.Load(); b != nil || t.opts == nil {
+		return b
+	}
+	t.baseMu.Lock()
+	defer t.baseMu.Unlock()
+	if b := t.base.Load(); b != nil {
+		return b
+	}
+	tlsConf, _ := tlsSettings(t.opts) // checked by NewTransport
+	b := &http.Transport{
 		Proxy:               http.ProxyFromEnvironment,
 		DialContext:         t.dialContext,
 		TLSClientConfig:     tlsConf,
 		ForceAttemptHTTP2:   true,
 		DisableCompression:  true, // k6 decodes Content-Encoding itself
-		DisableKeepAlives:   config.Bool(opts.NoConnectionReuse, false),
-		MaxIdleConnsPerHost: idle,
-		IdleConnTimeout:     90 * time.Second,
+		DisableKeepAlives:   t.noKeepAlives,
+		MaxIdleConnsPerHost: t.maxIdlePerHost,
+		IdleConnTimeout:     t.idleTimeout,
 	}
-	t.rt = t.base
-	// A proxy for http:// URLs goes through net/http, which applies it.
-	t.h1 = !h1Disabled && os.Getenv("HTTP_PROXY") == "" && os.Getenv("http_proxy") == ""
-	return t, nil
+	t.base.Store(b)
+	return b
 }
 
 // wrapTransport adapts a RoundTripper the runtime put in State.Transport;
@@ -202,13 +239,21 @@ func wrapTransport(rt http.RoundTripper) *Transport {
 }
 
 // RoundTrip sends one request through the VU's connections.
-func (t *Transport) RoundTrip(r *http.Request) (*http.Response, error) { return t.rt.RoundTrip(r) }
+func (t *Transport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if t.rt != nil {
+		return t.rt.RoundTrip(r)
+	}
+	return t.baseTransport().RoundTrip(r)
+}
 
 // CloseIdleConnections closes the VU's idle connections (noVUConnectionReuse
 // does it between iterations).
 func (t *Transport) CloseIdleConnections() {
 	if c, ok := t.rt.(interface{ CloseIdleConnections() }); ok {
 		c.CloseIdleConnections()
+	}
+	if b := t.base.Load(); b != nil {
+		b.CloseIdleConnections()
 	}
 	t.closeIdleH1()
 }
@@ -218,7 +263,7 @@ func (t *Transport) CloseIdleConnections() {
 func (t *Transport) Dialer() *net.Dialer { return t.dialer }
 
 // BytesCounted reports whether the transport counts wire bytes.
-func (t *Transport) BytesCounted() bool { return t.base != nil }
+func (t *Transport) BytesCounted() bool { return t.opts != nil }
 
 // takeBytes returns the bytes written and read since the last call.
 func (t *Transport) takeBytes() (sent, received int64) {
