@@ -17,19 +17,20 @@ func (wm weakMap) set(key *Object, value Value) {
 }
 
 func (wm weakMap) get(key *Object) Value {
-	return key.weakRefs[wm]
+	return key.weakRefs()[wm]
 }
 
 func (wm weakMap) remove(key *Object) bool {
-	if _, exists := key.weakRefs[wm]; exists {
-		delete(key.weakRefs, wm)
+	refs := key.weakRefs()
+	if _, exists := refs[wm]; exists {
+		delete(refs, wm)
 		return true
 	}
 	return false
 }
 
 func (wm weakMap) has(key *Object) bool {
-	_, exists := key.weakRefs[wm]
+	_, exists := key.weakRefs()[wm]
 	return exists
 }
 

@@ -46,11 +46,26 @@ var (
 )
 
 type Object struct {
-	id      uint64
 	runtime *Runtime
 	self    objectImpl
 
+	// STAMPEDE: ext holds what few objects need (an id once the object is
+	// a Map or Set key, the values of WeakMaps it is a key of), so that an
+	// Object is 32 bytes instead of 48.
+	ext *objectExt
+}
+
+type objectExt struct {
+	id       uint64
 	weakRefs map[weakMap]Value
+}
+
+// weakRefs returns the values of the WeakMaps o is a key of (nil if none).
+func (o *Object) weakRefs() map[weakMap]Value {
+	if o.ext == nil {
+		return nil
+	}
+	return o.ext.weakRefs
 }
 
 type iterNextFunc func() (propIterItem, iterNextFunc)
@@ -1656,19 +1671,25 @@ func (o *Object) defineOwnProperty(n Value, desc PropertyDescriptor, throw bool)
 }
 
 func (o *Object) getWeakRefs() map[weakMap]Value {
-	refs := o.weakRefs
+	if o.ext == nil {
+		o.ext = &objectExt{}
+	}
+	refs := o.ext.weakRefs
 	if refs == nil {
 		refs = make(map[weakMap]Value)
-		o.weakRefs = refs
+		o.ext.weakRefs = refs
 	}
 	return refs
 }
 
 func (o *Object) getId() uint64 {
-	id := o.id
+	if o.ext == nil {
+		o.ext = &objectExt{}
+	}
+	id := o.ext.id
 	if id == 0 {
 		id = o.runtime.genId()
-		o.id = id
+		o.ext.id = id
 	}
 	return id
 }

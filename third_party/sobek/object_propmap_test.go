@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/grafana/sobek/unistring"
 )
@@ -381,3 +382,13 @@ patched iterator=custom
 array proto symbols after=Symbol(Symbol.iterator),Symbol(Symbol.unscopables)
 after delete=Symbol(Symbol.iterator)
 generator proto syms=1`
+
+// TestObjectSize: an Object is 32 bytes (a size class of its own), its id
+// and weak references out of line (objectExt); the WeakMap and Map
+// behaviour they serve is covered by builtin_weakmap_test.go and
+// builtin_map_test.go.
+func TestObjectSize(t *testing.T) {
+	if s := unsafe.Sizeof(Object{}); s != 32 {
+		t.Errorf("Object is %d bytes, want 32", s)
+	}
+}
