@@ -1731,7 +1731,7 @@ func (r *Runtime) createArrayIterProto(val *Object) objectImpl {
 	next := r.newNativeFunc(r.arrayIterProto_next, "next", 0)
 	r.global.arrayIterNext = next // STAMPEDE: see iteratorRecord.arrayIter
 	o._putProp("next", next, true, false, true)
-	o._putSym(SymToStringTag, valueProp(asciiString(classArrayIterator), false, false, true))
+	o._putSym(SymToStringTag, valueProp(asciiString(classArrayIterator.String()), false, false, true))
 
 	return o
 }

@@ -104,7 +104,7 @@ func (e *errorObject) init() {
 	e.stack = vm.captureStack(make([]StackFrame, 0, len(vm.callStack)+1), 0)
 }
 
-func (r *Runtime) newErrorObject(proto *Object, class string) *errorObject {
+func (r *Runtime) newErrorObject(proto *Object, class objClass) *errorObject {
 	obj := &Object{runtime: r}
 	o := &errorObject{
 		baseObject: baseObject{

@@ -290,7 +290,7 @@ func (r *Runtime) createAsyncFunctionProto(val *Object) objectImpl {
 
 	o._putProp("constructor", r.getAsyncFunction(), true, false, true)
 
-	o._putSym(SymToStringTag, valueProp(asciiString(classAsyncFunction), false, false, true))
+	o._putSym(SymToStringTag, valueProp(asciiString(classAsyncFunction.String()), false, false, true))
 
 	return o
 }
@@ -353,7 +353,7 @@ func (r *Runtime) createGeneratorFunctionProto(val *Object) objectImpl {
 
 	o._putProp("constructor", r.getGeneratorFunction(), false, false, true)
 	o._putProp("prototype", r.getGeneratorPrototype(), false, false, true)
-	o._putSym(SymToStringTag, valueProp(asciiString(classGeneratorFunction), false, false, true))
+	o._putSym(SymToStringTag, valueProp(asciiString(classGeneratorFunction.String()), false, false, true))
 
 	return o
 }
@@ -391,7 +391,7 @@ func (r *Runtime) createGeneratorProto(val *Object) objectImpl {
 	o._putProp("return", r.newNativeFunc(r.builtin_genproto_return, "return", 1), true, false, true)
 	o._putProp("throw", r.newNativeFunc(r.builtin_genproto_throw, "throw", 1), true, false, true)
 
-	o._putSym(SymToStringTag, valueProp(asciiString(classGenerator), false, false, true))
+	o._putSym(SymToStringTag, valueProp(asciiString(classGenerator.String()), false, false, true))
 
 	return o
 }

@@ -384,7 +384,7 @@ func createGlobalObjectTemplate() *objectTemplate {
 
 	// TODO: Annex B
 
-	t.putSym(SymToStringTag, func(r *Runtime) Value { return valueProp(asciiString(classGlobal), false, false, true) })
+	t.putSym(SymToStringTag, func(r *Runtime) Value { return valueProp(asciiString(classGlobal.String()), false, false, true) })
 
 	return t
 }

@@ -200,7 +200,7 @@ func (r *Runtime) builtinJSON_stringify(call FunctionCall) Value {
 					name = value.String()
 				case *Object:
 					switch v.self.className() {
-					case classNumber, classString:
+					case classNumber.String(), classString.String():
 						name = value.String()
 					default:
 						continue
@@ -324,11 +324,11 @@ func (ctx *_builtinJSON_stringifyContext) str(key Value, holder *Object) bool {
 				return true
 			} else {
 				switch o1.className() {
-				case classNumber:
+				case classNumber.String():
 					value = o1.val.ordinaryToPrimitiveNumber()
-				case classString:
+				case classString.String():
 					value = o1.val.ordinaryToPrimitiveString()
-				case classBoolean:
+				case classBoolean.String():
 					if o.ToInteger() != 0 {
 						value = valueTrue
 					} else {
@@ -536,7 +536,7 @@ func (r *Runtime) getJSON() *Object {
 		r.global.JSON = ret
 		JSON._putProp("parse", r.newNativeFunc(r.builtinJSON_parse, "parse", 2), true, false, true)
 		JSON._putProp("stringify", r.newNativeFunc(r.builtinJSON_stringify, "stringify", 3), true, false, true)
-		JSON._putSym(SymToStringTag, valueProp(asciiString(classJSON), false, false, true))
+		JSON._putSym(SymToStringTag, valueProp(asciiString(classJSON.String()), false, false, true))
 	}
 	return ret
 }

@@ -290,7 +290,7 @@ func (r *Runtime) createMapProto(val *Object) objectImpl {
 	entriesFunc := r.newNativeFunc(r.mapProto_entries, "entries", 0)
 	o._putProp("entries", entriesFunc, true, false, true)
 	o._putSym(SymIterator, valueProp(entriesFunc, true, false, true))
-	o._putSym(SymToStringTag, valueProp(asciiString(classMap), false, false, true))
+	o._putSym(SymToStringTag, valueProp(asciiString(classMap.String()), false, false, true))
 
 	return o
 }
@@ -306,7 +306,7 @@ func (r *Runtime) createMapIterProto(val *Object) objectImpl {
 	o := newBaseObjectObj(val, r.getIteratorPrototype(), classObject)
 
 	o._putProp("next", r.newNativeFunc(r.mapIterProto_next, "next", 0), true, false, true)
-	o._putSym(SymToStringTag, valueProp(asciiString(classMapIterator), false, false, true))
+	o._putSym(SymToStringTag, valueProp(asciiString(classMapIterator.String()), false, false, true))
 
 	return o
 }

@@ -463,7 +463,7 @@ func (r *Runtime) objectproto_toString(call FunctionCall) Value {
 		}
 		var clsName string
 		if isArray(obj) {
-			clsName = classArray
+			clsName = classArray.String()
 		} else {
 			clsName = obj.self.className()
 		}

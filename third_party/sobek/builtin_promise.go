@@ -556,7 +556,7 @@ func (r *Runtime) createPromiseProto(val *Object) objectImpl {
 	o._putProp("finally", r.newNativeFunc(r.promiseProto_finally, "finally", 1), true, false, true)
 	o._putProp("then", r.newNativeFunc(r.promiseProto_then, "then", 2), true, false, true)
 
-	o._putSym(SymToStringTag, valueProp(asciiString(classPromise), false, false, true))
+	o._putSym(SymToStringTag, valueProp(asciiString(classPromise.String()), false, false, true))
 
 	return o
 }

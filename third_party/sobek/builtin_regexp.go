@@ -1262,7 +1262,7 @@ func (r *Runtime) createRegExpStringIteratorPrototype(val *Object) objectImpl {
 	o := newBaseObjectObj(val, r.getIteratorPrototype(), classObject)
 
 	o._putProp("next", r.newNativeFunc(r.regExpStringIteratorProto_next, "next", 0), true, false, true)
-	o._putSym(SymToStringTag, valueProp(asciiString(classRegExpStringIterator), false, false, true))
+	o._putSym(SymToStringTag, valueProp(asciiString(classRegExpStringIterator.String()), false, false, true))
 
 	return o
 }

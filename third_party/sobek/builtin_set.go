@@ -294,7 +294,7 @@ func (r *Runtime) createSetProto(val *Object) objectImpl {
 	o._putProp("keys", valuesFunc, true, false, true)
 	o._putProp("entries", r.newNativeFunc(r.setProto_entries, "entries", 0), true, false, true)
 	o._putSym(SymIterator, valueProp(valuesFunc, true, false, true))
-	o._putSym(SymToStringTag, valueProp(asciiString(classSet), false, false, true))
+	o._putSym(SymToStringTag, valueProp(asciiString(classSet.String()), false, false, true))
 
 	return o
 }
@@ -310,7 +310,7 @@ func (r *Runtime) createSetIterProto(val *Object) objectImpl {
 	o := newBaseObjectObj(val, r.getIteratorPrototype(), classObject)
 
 	o._putProp("next", r.newNativeFunc(r.setIterProto_next, "next", 0), true, false, true)
-	o._putSym(SymToStringTag, valueProp(asciiString(classSetIterator), false, false, true))
+	o._putSym(SymToStringTag, valueProp(asciiString(classSetIterator.String()), false, false, true))
 
 	return o
 }

@@ -974,7 +974,7 @@ func (r *Runtime) createStringIterProto(val *Object) objectImpl {
 	o := newBaseObjectObj(val, r.getIteratorPrototype(), classObject)
 
 	o._putProp("next", r.newNativeFunc(r.stringIterProto_next, "next", 0), true, false, true)
-	o._putSym(SymToStringTag, valueProp(asciiString(classStringIterator), false, false, true))
+	o._putSym(SymToStringTag, valueProp(asciiString(classStringIterator.String()), false, false, true))
 
 	return o
 }

@@ -145,7 +145,7 @@ func (r *Runtime) createWeakMapProto(val *Object) objectImpl {
 	o._putProp("has", r.newNativeFunc(r.weakMapProto_has, "has", 1), true, false, true)
 	o._putProp("get", r.newNativeFunc(r.weakMapProto_get, "get", 1), true, false, true)
 
-	o._putSym(SymToStringTag, valueProp(asciiString(classWeakMap), false, false, true))
+	o._putSym(SymToStringTag, valueProp(asciiString(classWeakMap.String()), false, false, true))
 
 	return o
 }

@@ -103,7 +103,7 @@ func (r *Runtime) createWeakSetProto(val *Object) objectImpl {
 	o._putProp("delete", r.newNativeFunc(r.weakSetProto_delete, "delete", 1), true, false, true)
 	o._putProp("has", r.newNativeFunc(r.weakSetProto_has, "has", 1), true, false, true)
 
-	o._putSym(SymToStringTag, valueProp(asciiString(classWeakSet), false, false, true))
+	o._putSym(SymToStringTag, valueProp(asciiString(classWeakSet.String()), false, false, true))
 
 	return o
 }

@@ -177,7 +177,7 @@ func (*dynamicObject) swap(i int, i2 int) {
 }
 
 func (*dynamicObject) className() string {
-	return classObject
+	return classObject.String()
 }
 
 func (o *baseDynamicObject) getParentStr(p unistring.String, receiver Value) Value {
@@ -575,7 +575,7 @@ func (a *dynamicArray) swap(i int, j int) {
 }
 
 func (a *dynamicArray) className() string {
-	return classArray
+	return classArray.String()
 }
 
 func (a *dynamicArray) getStr(p unistring.String, receiver Value) Value {

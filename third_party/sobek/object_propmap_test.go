@@ -392,3 +392,80 @@ func TestObjectSize(t *testing.T) {
 		t.Errorf("Object is %d bytes, want 32", s)
 	}
 }
+
+// TestObjectClasses: what an object's class decides (Object.prototype.
+// toString's tag, JSON's treatment of wrapper objects, Array.isArray...)
+// after the class became a byte (objClass). want is upstream sobek's
+// output for the same script.
+func TestObjectClasses(t *testing.T) {
+	v, err := New().RunString(objectClassesScript)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := v.String(); got != objectClassesWant {
+		t.Errorf("got\n%s\nwant\n%s", got, objectClassesWant)
+	}
+	if s := unsafe.Sizeof(baseObject{}); s != 112 {
+		t.Errorf("baseObject is %d bytes, want 112", s)
+	}
+}
+
+const objectClassesScript = `var out = [];
+function c(v) { out.push(Object.prototype.toString.call(v)); }
+c({}); c([]); c(function(){}); c(async function(){}); c(function*(){}); c(new Map); c(new Set); c(new WeakMap); c(new WeakSet);
+c(1); c(new Number(1)); c("s"); c(new String("s")); c(true); c(new Boolean(false)); c(new Error("e")); c(new TypeError("t")); c(/x/); c(new Date(0));
+c(JSON); c(Math); c(globalThis); c(Promise.resolve()); c([][Symbol.iterator]()); c(new Map().entries()); c(new Set().values()); c(""[Symbol.iterator]()); c("a".matchAll(/a/g));
+c((function*(){})()); (function(){ c(arguments); })(1); c(null); c(undefined); c(Symbol()); c(1n); c(new Proxy({}, {})); c(new Proxy(function(){}, {}));
+c(new Uint8Array(1)); c(new ArrayBuffer(1)); c(new DataView(new ArrayBuffer(1)));
+out.push(JSON.stringify([new Number(3), new String("x"), new Boolean(true), {a: new Number(1)}]));
+out.push(String(new Error("m")), new RangeError("r").name, Array.isArray([]), Array.isArray(new Proxy([], {})));
+out.push(JSON.stringify({d: new Date(0)}), [1,[2,[3]]].flat(2).join(), Object.keys(new String("ab")).join());
+out.join("\n");`
+
+const objectClassesWant = `[object Object]
+[object Array]
+[object Function]
+[object AsyncFunction]
+[object GeneratorFunction]
+[object Map]
+[object Set]
+[object WeakMap]
+[object WeakSet]
+[object Number]
+[object Number]
+[object String]
+[object String]
+[object Boolean]
+[object Boolean]
+[object Error]
+[object Error]
+[object RegExp]
+[object Date]
+[object JSON]
+[object Math]
+[object global]
+[object Promise]
+[object Array Iterator]
+[object Map Iterator]
+[object Set Iterator]
+[object String Iterator]
+[object RegExp String Iterator]
+[object Generator]
+[object Arguments]
+[object Null]
+[object Undefined]
+[object Symbol]
+[object BigInt]
+[object Object]
+[object Function]
+[object Uint8Array]
+[object ArrayBuffer]
+[object DataView]
+[3,"x",true,{"a":1}]
+Error: m
+RangeError
+true
+true
+{"d":"1970-01-01T00:00:00.000Z"}
+1,2,3
+0,1`

@@ -1045,9 +1045,9 @@ func (p *proxyObject) className() string {
 		panic(p.val.runtime.NewTypeError("proxy has been revoked"))
 	}
 	if p.call != nil || p.ctor != nil {
-		return classFunction
+		return classFunction.String()
 	}
-	return classObject
+	return classObject.String()
 }
 
 func (p *proxyObject) typeOf() String {

@@ -497,7 +497,7 @@ func (r *Runtime) newSyntaxError(msg string, offset int) Value {
 	return r.builtin_new(r.getSyntaxError(), []Value{newStringValue(msg)})
 }
 
-func newBaseObjectObj(obj, proto *Object, class string) *baseObject {
+func newBaseObjectObj(obj, proto *Object, class objClass) *baseObject {
 	o := &baseObject{
 		class:      class,
 		val:        obj,
@@ -509,7 +509,7 @@ func newBaseObjectObj(obj, proto *Object, class string) *baseObject {
 	return o
 }
 
-func newGuardedObj(proto *Object, class string) *guardedObject {
+func newGuardedObj(proto *Object, class objClass) *guardedObject {
 	return &guardedObject{
 		baseObject: baseObject{
 			class:      class,
@@ -519,12 +519,12 @@ func newGuardedObj(proto *Object, class string) *guardedObject {
 	}
 }
 
-func (r *Runtime) newBaseObject(proto *Object, class string) (o *baseObject) {
+func (r *Runtime) newBaseObject(proto *Object, class objClass) (o *baseObject) {
 	v := &Object{runtime: r}
 	return newBaseObjectObj(v, proto, class)
 }
 
-func (r *Runtime) newGuardedObject(proto *Object, class string) (o *guardedObject) {
+func (r *Runtime) newGuardedObject(proto *Object, class objClass) (o *guardedObject) {
 	v := &Object{runtime: r}
 	o = newGuardedObj(proto, class)
 	v.self = o
@@ -833,7 +833,7 @@ func (r *Runtime) newNativeFuncConstructProto(v *Object, construct func(args []V
 	return v
 }
 
-func (r *Runtime) newPrimitiveObject(value Value, proto *Object, class string) *Object {
+func (r *Runtime) newPrimitiveObject(value Value, proto *Object, class objClass) *Object {
 	v := &Object{runtime: r}
 
 	o := &primitiveValueObject{}
@@ -2925,7 +2925,7 @@ func isArray(object *Object) bool {
 		return isArray(proxy.target)
 	}
 	switch self.className() {
-	case classArray:
+	case classArray.String():
 		return true
 	default:
 		return false

@@ -304,7 +304,7 @@ func (b valueBool) ToBoolean() bool {
 }
 
 func (b valueBool) ToObject(r *Runtime) *Object {
-	return r.newPrimitiveObject(b, r.getBooleanPrototype(), "Boolean")
+	return r.newPrimitiveObject(b, r.getBooleanPrototype(), classBoolean)
 }
 
 func (b valueBool) ToNumber() Value {
@@ -609,7 +609,7 @@ func (f valueFloat) ToBoolean() bool {
 }
 
 func (f valueFloat) ToObject(r *Runtime) *Object {
-	return r.newPrimitiveObject(f, r.getNumberPrototype(), "Number")
+	return r.newPrimitiveObject(f, r.getNumberPrototype(), classNumber)
 }
 
 func (f valueFloat) ToNumber() Value {

@@ -5143,7 +5143,7 @@ func (formalArgs createArgsMapped) exec(vm *vm) {
 	args := &argumentsObject{}
 	args.extensible = true
 	args.prototype = vm.r.global.ObjectPrototype
-	args.class = "Arguments"
+	args.class = classArguments
 	v.self = args
 	args.val = v
 	args.length = vm.args
@@ -5178,7 +5178,7 @@ func (formalArgs createArgsMapped) exec(vm *vm) {
 type createArgsUnmapped uint32
 
 func (formalArgs createArgsUnmapped) exec(vm *vm) {
-	args := vm.r.newBaseObject(vm.r.global.ObjectPrototype, "Arguments")
+	args := vm.r.newBaseObject(vm.r.global.ObjectPrototype, classArguments)
 	i := 0
 	c := int(formalArgs)
 	if vm.args < c {
