@@ -8,12 +8,12 @@ LDFLAGS := -s -w -X github.com/stampede-load/stampede/cmd/stampede/version.Versi
 # finish in about a minute.
 DEMO_ENV := -e TARGET_VUS=200 -e RAMP_UP=30s -e HOLD=15s -e RAMP_DOWN=10s -e THINK_TIME_MIN=0.5 -e THINK_TIME_MAX=1.5
 
-.PHONY: build test fmt-check vet unit sobek e2e demo bench clean
+.PHONY: build test fmt-check vet unit sobek stack-check e2e demo bench clean
 
 build:
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/stampede
 
-test: fmt-check vet unit sobek e2e
+test: fmt-check vet unit sobek stack-check e2e
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); \
@@ -30,6 +30,11 @@ unit:
 # ./... does not reach), with Stampede's patch in it.
 sobek:
 	cd third_party/sobek && $(GO) vet ./... && $(GO) test -race -count=1 ./...
+
+# A VU's iteration must fit in an 8 KB goroutine stack (bench/stack_test.go);
+# measured without the race detector, which changes stack sizes.
+stack-check:
+	$(GO) test -count=1 -run 'TestQueueIterationStackFits8KB' ./bench/
 
 # End-to-end runs of the real binary; alone, so that the latency thresholds
 # they check are not measured on a machine busy with the race-detector suite.
