@@ -367,9 +367,6 @@ type JoinOptions struct {
 	SessionSeconds int
 }
 
-// Join puts u in the queue of the client's region and mode
-// (POST /queue/join). 429 and 503 answers are retried (Retry);
-// queue_join_latency measures from the first send to the acknowledgement.
 // joinBody is the body of a join request. (A function of its own: the map
 // would sit in Join's frame, on the stack under every join's request.)
 //
@@ -383,6 +380,9 @@ func (c *Client) joinBody(opts JoinOptions) []byte {
 	return b
 }
 
+// Join puts u in the queue of the client's region and mode
+// (POST /queue/join). 429 and 503 answers are retried (Retry);
+// queue_join_latency measures from the first send to the acknowledgement.
 func (c *Client) Join(ctx context.Context, u User, opts JoinOptions) (Result, error) {
 	if err := needUser(OpJoin, u); err != nil {
 		return Result{}, err
