@@ -34,7 +34,7 @@ func TestQueueIterationStackFits8KB(t *testing.T) {
 	if raceEnabled {
 		// The race detector doubles the stack guard and adds frames: the
 		// budget is that of a normal build (make test also runs go test
-		// without -race on this package: target bench-stack).
+		// without -race on this package: target stack-check).
 		t.Skip("stack depths are those of a build without the race detector")
 	}
 	srvURL, secret := startTarget(t)
