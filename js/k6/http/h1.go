@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -49,10 +50,12 @@ var aLongTimeAgo = time.Unix(1, 0)
 
 // h1Conn is one kept-alive connection of the plain-HTTP/1.1 path.
 type h1Conn struct {
-	conn   net.Conn      // a *countingConn
-	br     *bufio.Reader // while a request is under way (takeBuffers)
-	bw     *bufio.Writer // while a request is under way
-	key    string        // the URL's host[:port], the pool key
+	conn   net.Conn        // a *countingConn
+	raw    syscall.RawConn // conn's, for readFirst (unix)
+	fd     int             // >= 0 while readFirst reads the descriptor itself
+	br     *bufio.Reader   // from the response's first byte to its end (takeReader)
+	bw     *bufio.Writer   // while the request is written (takeWriter)
+	key    string          // the URL's host[:port], the pool key
 	idleAt time.Time
 	one    [1]byte // for the end-of-body check
 	// limit is what may still be read: a response's header is bounded
@@ -68,37 +71,63 @@ func (hc *h1Conn) Read(p []byte) (int, error) {
 	if int64(len(p)) > hc.limit {
 		p = p[:hc.limit]
 	}
+	if hc.fd >= 0 {
+		return hc.readFD(p)
+	}
 	n, err := hc.conn.Read(p)
 	hc.limit -= int64(n)
 	return n, err
 }
 
-// The read and write buffers of connections with a request under way. An
-// idle connection holds none: at thousands of VUs in think time that is
-// 8 KB less per VU; the few requests in flight at any moment share them.
+// The read and write buffers of connections with a request under way. A
+// connection holds its write buffer only while it writes the request and
+// its read buffer only once the response has begun to arrive: neither
+// while the VU thinks, nor while the server works on the request. At
+// 10,000 VUs against a slow server thousands of requests wait for their
+// response at once, and each would otherwise hold 8 KB; the requests being
+// written or read at any moment share a few buffers.
 var (
 	h1Readers = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 4096) }}
 	h1Writers = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 4096) }}
 )
 
-// takeBuffers gives hc its buffers for a request.
-func (hc *h1Conn) takeBuffers() {
-	if hc.br == nil {
-		hc.br = h1Readers.Get().(*bufio.Reader)
-		hc.br.Reset(hc)
+// takeWriter gives hc a write buffer for a request.
+func (hc *h1Conn) takeWriter() {
+	if hc.bw == nil {
 		hc.bw = h1Writers.Get().(*bufio.Writer)
 		hc.bw.Reset(hc.conn)
 	}
 }
 
+// releaseWriter hands hc's write buffer back once the request is sent.
+func (hc *h1Conn) releaseWriter() {
+	if hc.bw != nil {
+		hc.bw.Reset(nil)
+		h1Writers.Put(hc.bw)
+		hc.bw = nil
+	}
+}
+
+// takeReader gives hc a read buffer for a response.
+func (hc *h1Conn) takeReader() {
+	if hc.br == nil {
+		hc.br = h1Readers.Get().(*bufio.Reader)
+		hc.br.Reset(hc)
+	}
+}
+
 // releaseBuffers hands hc's buffers back when its request is over.
 func (hc *h1Conn) releaseBuffers() {
+	hc.releaseWriter()
+	hc.releaseReader()
+}
+
+// releaseReader hands hc's read buffer back.
+func (hc *h1Conn) releaseReader() {
 	if hc.br != nil {
 		hc.br.Reset(nil)
 		h1Readers.Put(hc.br)
-		hc.bw.Reset(nil)
-		h1Writers.Put(hc.bw)
-		hc.br, hc.bw = nil, nil
+		hc.br = nil
 	}
 }
 
@@ -227,7 +256,7 @@ func (t *Transport) dialH1(ctx context.Context, r *http.Request, key string) (*h
 	if err != nil {
 		return nil, err
 	}
-	return &h1Conn{conn: c, key: key}, nil
+	return &h1Conn{conn: c, key: key, fd: -1}, nil
 }
 
 // roundTripH1 sends r on the calling goroutine over a kept-alive
@@ -263,7 +292,6 @@ func (t *Transport) roundTripH1(tr *tracer, r *http.Request, body []byte) (*http
 			hc.close()
 			return nil, nil, context.Cause(ctx)
 		}
-		hc.takeBuffers()
 		resp, began, err := t.exchangeH1(tr, hc, r, body)
 		if err == nil {
 			return resp, hc, nil
@@ -287,21 +315,16 @@ func (t *Transport) roundTripH1(tr *tracer, r *http.Request, body []byte) (*http
 // exchangeH1 writes r on hc and reads the response's header. began says
 // the response had started to arrive when an error came (no retry then).
 func (t *Transport) exchangeH1(tr *tracer, hc *h1Conn, r *http.Request, body []byte) (resp *http.Response, began bool, err error) {
-	if writeRequestH1(hc.bw, r, tr.requestURI(r.URL), body) {
-		err := hc.bw.Flush()
-		tr.onWroteRequest(httptrace.WroteRequestInfo{Err: err})
-		if err != nil {
-			return nil, false, err
-		}
-	} else {
-		if err := r.Write(hc.bw); err != nil { // reports WroteRequest itself
-			return nil, false, err
-		}
-		if err := hc.bw.Flush(); err != nil {
-			return nil, false, err
-		}
+	if err := writeH1(tr, hc, r, body); err != nil {
+		return nil, false, err
 	}
 	hc.limit = h1MaxHeader
+	// The read buffer comes with the response's first bytes (readFirst),
+	// or here where that cannot be done.
+	if err := hc.readFirst(); err != nil {
+		return nil, false, err
+	}
+	hc.takeReader()
 	if _, err := hc.br.Peek(1); err != nil {
 		return nil, false, err
 	}
@@ -329,6 +352,21 @@ func (t *Transport) exchangeH1(tr *tracer, hc *h1Conn, r *http.Request, body []b
 		hc.limit = math.MaxInt64
 		return resp, true, nil
 	}
+}
+
+// writeH1 writes r on hc through a write buffer it holds only meanwhile.
+func writeH1(tr *tracer, hc *h1Conn, r *http.Request, body []byte) error {
+	hc.takeWriter()
+	defer hc.releaseWriter()
+	if writeRequestH1(hc.bw, r, tr.requestURI(r.URL), body) {
+		err := hc.bw.Flush()
+		tr.onWroteRequest(httptrace.WroteRequestInfo{Err: err})
+		return err
+	}
+	if err := r.Write(hc.bw); err != nil { // reports WroteRequest itself
+		return err
+	}
+	return hc.bw.Flush()
 }
 
 // doneH1 ends a response of the plain-HTTP/1.1 path: hc goes back to the
