@@ -1,8 +1,14 @@
 package bench_test
 
 import (
+	"bufio"
 	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/sirupsen/logrus"
@@ -86,4 +92,52 @@ func queueRunnerFor(tb testing.TB, url, secret string) *js.Runner {
 		tb.Fatal(err)
 	}
 	return r
+}
+
+// startTargetProcess starts the reference target in a child process (this
+// test binary running TestTargetChild) until the test ends, so that what
+// the test measures in its own process is the generator alone: the
+// target's URL and webhook secret.
+func startTargetProcess(tb testing.TB) (url, secret string) {
+	tb.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestTargetChild$", "-test.count=1")
+	cmd.Env = append(os.Environ(), "STAMPEDE_TARGET_CHILD=1")
+	cmd.Stderr = os.Stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		_ = stdin.Close() // the child stops when its stdin closes
+		_ = cmd.Wait()
+	})
+	sc := bufio.NewScanner(stdout)
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), "target child: "); ok {
+			if url, secret, ok = strings.Cut(rest, " "); ok {
+				go func() { _, _ = io.Copy(io.Discard, stdout) }()
+				return url, secret
+			}
+		}
+	}
+	tb.Fatalf("the target's child process did not start (%v)", sc.Err())
+	return "", ""
+}
+
+// TestTargetChild is the child process of startTargetProcess: it serves
+// the reference target until its stdin closes.
+func TestTargetChild(t *testing.T) {
+	if os.Getenv("STAMPEDE_TARGET_CHILD") == "" {
+		t.Skip("run by startTargetProcess")
+	}
+	url, secret := startTarget(t)
+	fmt.Printf("target child: %s %s\n", url, secret)
+	_, _ = io.Copy(io.Discard, os.Stdin)
 }

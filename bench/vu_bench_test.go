@@ -15,6 +15,7 @@ import (
 	"github.com/stampede-load/stampede/engine"
 	"github.com/stampede-load/stampede/js"
 	_ "github.com/stampede-load/stampede/js/k6/all" // the built-in and extension modules
+	"github.com/stampede-load/stampede/js/modules"
 	"github.com/stampede-load/stampede/metrics"
 )
 
@@ -122,5 +123,55 @@ func BenchmarkQueueScriptVUHeap(b *testing.B) {
 		runtime.ReadMemStats(&after)
 		b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/n/1024, "KB/VU")
 		runtime.KeepAlive(vus)
+	}
+}
+
+// BenchmarkQueueScriptVURunningHeap reports what a VU holds once it runs:
+// 500 VUs each run two iterations of queue-concurrency.js (the first
+// creates and seeds its user), then the live heap is compared with the
+// one after their init (KB/VU). What is held is the VU's running state:
+// its kept-alive connection, HTTP client and caches, the functions and
+// builtins its iterations touched, its user. The reference target runs in
+// a child process (this test binary), so its per-connection memory is not
+// counted.
+func BenchmarkQueueScriptVURunningHeap(b *testing.B) {
+	url, secret := startTargetProcess(b)
+	r := queueRunnerFor(b, url, secret)
+	const n = 500
+	for range b.N {
+		me, err := metrics.NewEngine(r.Registry(), metrics.EngineOptions{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		vus := make([]engine.InitializedVU, n)
+		for i := range vus {
+			if vus[i], err = r.NewVU(context.Background(), uint64(i+1), uint64(i+1), me); err != nil {
+				b.Fatal(err)
+			}
+		}
+		var initialised, running runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&initialised)
+		active := make([]engine.ActiveVU, n)
+		for i, v := range vus {
+			var k int64
+			active[i] = v.Activate(&engine.VUActivationParams{
+				RunContext: context.Background(),
+				Scenario:   &modules.ScenarioState{Name: "queue_concurrency", Executor: "ramping-vus"},
+				GetNextIterationCounters: func() (int64, int64) {
+					k++
+					return k - 1, k - 1
+				},
+			})
+			for range 2 {
+				if err := active[i].RunOnce(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&running)
+		b.ReportMetric(float64(int64(running.HeapAlloc)-int64(initialised.HeapAlloc))/n/1024, "KB/VU")
+		runtime.KeepAlive(active)
 	}
 }

@@ -116,7 +116,7 @@ func (t *Transport) parseURL(raw string) (*parsedURL, error) {
 	}
 	t.urlMu.Lock()
 	if t.urlCache == nil || len(t.urlCache) >= urlCacheCap {
-		t.urlCache = make(map[string]*parsedURL, 16)
+		t.urlCache = make(map[string]*parsedURL, 8) // one group: most VUs call a few URLs
 	}
 	t.urlCache[raw] = pu
 	t.urlMu.Unlock()
