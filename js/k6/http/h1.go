@@ -61,6 +61,9 @@ type h1Conn struct {
 	// limit is what may still be read: a response's header is bounded
 	// like net/http's (MaxResponseHeaderBytes), its body is not.
 	limit int64
+	// tryRead (hc.tryFirstRead, made once) and firstErr serve readFirst.
+	tryRead  func(fd uintptr) bool
+	firstErr error
 }
 
 // Read reads from the connection within the limit (br reads through it).

@@ -43,24 +43,31 @@ func (hc *h1Conn) readFirst() error {
 			return nil
 		}
 		hc.raw = raw
+		hc.tryRead = hc.tryFirstRead // one closure per connection, not per request
 	}
-	var rerr error
-	_ = hc.raw.Read(func(fd uintptr) bool {
-		hc.takeReader()
-		hc.fd = int(fd)
-		_, rerr = hc.br.Peek(1)
-		hc.fd = -1
-		if rerr == errAgain {
-			rerr = nil
-			hc.releaseReader()
-			if testHookH1Wait != nil {
-				testHookH1Wait(hc)
-			}
-			return false
+	hc.firstErr = nil
+	_ = hc.raw.Read(hc.tryRead)
+	err := hc.firstErr
+	hc.firstErr = nil
+	return err
+}
+
+// tryFirstRead is readFirst's callback for the runtime's poller: false
+// (wait for readability) when there is nothing to read yet.
+func (hc *h1Conn) tryFirstRead(fd uintptr) bool {
+	hc.takeReader()
+	hc.fd = int(fd)
+	_, err := hc.br.Peek(1)
+	hc.fd = -1
+	if err == errAgain {
+		hc.releaseReader()
+		if testHookH1Wait != nil {
+			testHookH1Wait(hc)
 		}
-		return true
-	})
-	return rerr
+		return false
+	}
+	hc.firstErr = err
+	return true
 }
 
 // readFD is Read on the descriptor itself (non-blocking), with the
