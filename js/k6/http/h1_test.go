@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/stampede-load/stampede/js/modulestest"
 )
 
 // rawServer answers HTTP/1.1 requests with whatever reply writes, on plain
@@ -90,7 +92,14 @@ func writeOK(w *bufio.Writer, body string, extra string) {
 		"Content-Length: " + itoa(len(body)) + "\r\n\r\n" + body)
 }
 
-func h1Client(t *testing.T, srvURL string, opts ...func(*Request)) (*Client, func(*Request) *Response) {
+func h1Client(t *testing.T, srvURL string) (*Client, func(*Request) *Response) {
+	t.Helper()
+	_, c, do := h1ClientVU(t, srvURL)
+	return c, do
+}
+
+// h1ClientVU is h1Client with the VU's runtime, whose samples a test reads.
+func h1ClientVU(t *testing.T, srvURL string) (*modulestest.Runtime, *Client, func(*Request) *Response) {
 	t.Helper()
 	rt, _ := newVU(t, srvURL, nil)
 	c, err := ClientFor(rt.VU())
@@ -108,7 +117,7 @@ func h1Client(t *testing.T, srvURL string, opts ...func(*Request)) (*Client, fun
 		}
 		return resp
 	}
-	return c, do
+	return rt, c, do
 }
 
 // TestH1StaleConnection: the server closes every connection after its

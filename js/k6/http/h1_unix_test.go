@@ -4,7 +4,6 @@ package http
 
 import (
 	"bufio"
-	"context"
 	"net"
 	"net/http"
 	"strings"
@@ -81,22 +80,7 @@ func TestH1ReadFirstErrors(t *testing.T) {
 		}
 	}()
 	url := "http://" + ln.Addr().String()
-	rt, _ := newVU(t, url, nil)
-	c, err := ClientFor(rt.VU())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !c.t.h1 {
-		t.Skip("the plain-HTTP/1.1 path is off (proxy or STAMPEDE_HTTP1_NETHTTP in the environment)")
-	}
-	do := func(r *Request) *Response {
-		t.Helper()
-		resp, err := c.Do(context.Background(), r)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return resp
-	}
+	rt, _, do := h1ClientVU(t, url)
 	if r := do(&Request{URL: url + "/"}); string(r.Body) != "ok" {
 		t.Fatalf("body %q error %q", r.Body, r.Error)
 	}
