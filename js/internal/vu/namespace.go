@@ -17,9 +17,15 @@ type namespace struct {
 	ex    modules.Exports
 	named map[string]any // named exports (nil: properties of the default object)
 	keys  []string
-	vals  map[string]sobek.Value
+	vals  []nsValue // exports converted so far: a script reads a few, in order of first use
 	def   sobek.Value
 	defOb *sobek.Object // the default export as an object, when it supplies the names
+}
+
+// nsValue is an export of a namespace converted to a JavaScript value.
+type nsValue struct {
+	key string
+	v   sobek.Value
 }
 
 func newNamespace(rt *sobek.Runtime, ex modules.Exports) *sobek.Object {
@@ -63,8 +69,10 @@ func (n *namespace) Get(key string) sobek.Value {
 	case "__esModule":
 		return n.rt.ToValue(true)
 	}
-	if v, ok := n.vals[key]; ok {
-		return v
+	for i := range n.vals {
+		if n.vals[i].key == key {
+			return n.vals[i].v
+		}
 	}
 	var v sobek.Value
 	if raw, ok := n.named[key]; ok {
@@ -77,10 +85,7 @@ func (n *namespace) Get(key string) sobek.Value {
 	} else {
 		return nil
 	}
-	if n.vals == nil {
-		n.vals = make(map[string]sobek.Value, 4)
-	}
-	n.vals[key] = v
+	n.vals = append(n.vals, nsValue{key, v})
 	return v
 }
 
