@@ -159,3 +159,30 @@ func TestHelperStrippingURLNames(t *testing.T) {
 		t.Fatalf("not stripped:\n%s", code)
 	}
 }
+
+// The export names are one string constant when they are identifiers (no
+// array per VU), an array when one is a quoted string; both list the same
+// keys.
+func TestLazyExportNames(t *testing.T) {
+	for _, tc := range []struct {
+		src, form, keys string
+	}{
+		{"export const a = 1; export function b() {}; export default 3;", `"a,b,default"`, "a|b|default"},
+		{`const x = 1; export { x as "a,b" }; export const c = 2;`, `["a,b", "c"]`, "a,b|c"},
+	} {
+		code, err := Transform("file:///a.js", tc.src, JS)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(code, "} }, "+tc.form+");") {
+			t.Fatalf("names not in the form %s:\n%s", tc.form, code)
+		}
+		_, m, err := runModule(t, "file:///a.js", tc.src, JS)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Join(m.Get("exports").ToObject(nil).Keys(), "|"); got != tc.keys {
+			t.Fatalf("keys %q, want %q", got, tc.keys)
+		}
+	}
+}

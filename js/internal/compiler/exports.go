@@ -22,12 +22,15 @@ import (
 //	__export(x_exports, (k) => { switch (k) {
 //	  case "a": return a;
 //	  case "default": return x_default;
-//	} }, ["a", "default"]);
+//	} }, "a,default");
 //	module.exports = __toCommonJS(x_exports);
 //
 // The native __export and __toCommonJS (HelperValues) then make
 // module.exports an object that reads each export through that function:
-// still a live binding, without a function object per export. The rewrite
+// still a live binding, without a function object per export. The names
+// are one string constant of the program, shared by every VU (an array
+// literal would be a new array in each); when an export's name is a quoted
+// string, which may hold any character, they are an array of strings. The rewrite
 // is only done when the block has exactly this shape and the exports object
 // is not used anywhere else.
 
@@ -61,19 +64,31 @@ func lazyExports(code string) string {
 	b.Grow(len(code) + 16*len(entries))
 	b.WriteString("var " + name + " = {};\n__export(" + name + ", (k) => { switch (k) {\n")
 	keys := make([]string, 0, len(entries))
+	quoted := false
 	for _, line := range entries {
 		e := exportEntry.FindStringSubmatch(line)
 		if e == nil {
 			return code
 		}
 		key := e[1]
-		if !strings.HasPrefix(key, `"`) {
+		if strings.HasPrefix(key, `"`) {
+			quoted = true
+		} else {
 			key = `"` + key + `"`
 		}
 		keys = append(keys, key)
 		b.WriteString("  case " + key + ": return " + e[2] + ";\n")
 	}
-	b.WriteString("} }, [" + strings.Join(keys, ", ") + "]);\n")
+	if quoted {
+		b.WriteString("} }, [" + strings.Join(keys, ", ") + "]);\n")
+	} else {
+		// Identifiers only: no comma in any of them.
+		names := make([]string, len(keys))
+		for i, k := range keys {
+			names[i] = strings.Trim(k, `"`)
+		}
+		b.WriteString("} }, \"" + strings.Join(names, ",") + "\");\n")
+	}
 	b.WriteString(tail)
 	return b.String()
 }

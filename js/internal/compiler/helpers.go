@@ -171,7 +171,7 @@ func HelperValues(rt *sobek.Runtime) ([]sobek.Value, error) {
 type moduleExports struct {
 	rt    *sobek.Runtime
 	get   sobek.Callable
-	names sobek.Value // the JS array of export names
+	names sobek.Value // the export names: "a,b" (identifiers) or an array of strings
 	keys  []string
 	set   map[string]struct{}
 }
@@ -180,7 +180,9 @@ func (m *moduleExports) load() {
 	if m.set != nil {
 		return
 	}
-	if err := m.rt.ExportTo(m.names, &m.keys); err != nil {
+	if s, ok := m.names.Export().(string); ok {
+		m.keys = strings.Split(s, ",")
+	} else if err := m.rt.ExportTo(m.names, &m.keys); err != nil {
 		panic(err)
 	}
 	m.set = make(map[string]struct{}, len(m.keys))
