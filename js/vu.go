@@ -79,12 +79,11 @@ func (r *Runner) newVU(ctx context.Context, id, idGlobal uint64) (*VU, error) {
 	})
 	rt := v.rt
 	v.env = &envObject{rt: rt, base: r.env, keys: r.envKeys}
-	g := rt.GlobalObject()
-	_ = g.Set("__ENV", rt.NewDynamicObject(v.env))
-	_ = g.Set("__VU", id)
-	_ = g.Set("__ITER", 0)
-	_ = g.Set("require", v.requireFunc())
-	_ = g.Set("open", v.openFunc())
+	core.SetGlobal("__ENV", rt.NewDynamicObject(v.env))
+	core.SetGlobal("__VU", rt.ToValue(id))
+	core.SetGlobal("__ITER", rt.ToValue(0))
+	core.SetGlobal("require", v.requireFunc())
+	core.SetGlobal("open", v.openFunc())
 
 	var exports sobek.Value
 	err := core.EventLoop().Start(func() error {
@@ -101,6 +100,7 @@ func (r *Runner) newVU(ctx context.Context, id, idGlobal uint64) (*VU, error) {
 		obj = rt.NewObject()
 	}
 	v.exports = obj
+	v.frames = nil // require and open are done with it, but for a rare require of a loaded module
 	return v, nil
 }
 

@@ -528,6 +528,12 @@ func (f *baseFuncObject) initLazy(name unistring.String, length Value) {
 	f.lazyProps = true
 }
 
+// lazyFuncName returns f's name while its length and name are still lazy
+// (Stampede: stack traces read it without materialising them).
+func (f *baseFuncObject) lazyFuncName() (unistring.String, bool) {
+	return f.lazyName, f.lazyProps
+}
+
 // materialiseLazyProps adds the length and name that initLazy deferred, in
 // the order init would have put them. baseObject.materialise calls it.
 func (f *baseFuncObject) materialiseLazyProps() {

@@ -90,6 +90,29 @@ func TestPropMapObjects(t *testing.T) {
 	}
 }
 
+// TestCaptureCallStackKeepsNamesLazy: a stack captured while a Go function
+// runs names it without making its length and name properties.
+func TestCaptureCallStackKeepsNamesLazy(t *testing.T) {
+	r := New()
+	var frames []StackFrame
+	fn := r.ToValue(func(FunctionCall) Value {
+		frames = r.CaptureCallStack(0, nil)
+		return nil
+	})
+	if err := r.Set("probe", fn); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.RunString("function outer() { probe(); } outer();"); err != nil {
+		t.Fatal(err)
+	}
+	if len(frames) < 2 || !strings.HasSuffix(frames[0].FuncName(), "TestCaptureCallStackKeepsNamesLazy.func1") || frames[1].FuncName() != "outer" {
+		t.Fatalf("frames %v", frames)
+	}
+	if !fn.(*Object).self.(*nativeFuncObject).lazyProps {
+		t.Fatal("capturing the stack materialised the native function's length and name")
+	}
+}
+
 // TestLazyFunctionProps runs functions of every kind through what can see
 // or change their length and name; want is upstream sobek's output for the
 // same script, so the lazy properties (initLazy) must be invisible.

@@ -706,6 +706,16 @@ func getFuncName(stack []Value, sb int) unistring.String {
 			if _, isProxy := f.self.(*proxyObject); isProxy {
 				return "proxy"
 			}
+			// Stampede: a function whose name is still lazy has it as its
+			// own name; reading it through getStr would materialise its
+			// length and name properties for a stack trace.
+			if lf, ok := f.self.(interface {
+				lazyFuncName() (unistring.String, bool)
+			}); ok {
+				if name, lazy := lf.lazyFuncName(); lazy {
+					return name
+				}
+			}
 			return nilSafe(f.self.getStr("name", nil)).string()
 		}
 	}
