@@ -126,7 +126,7 @@ func (a *activeVU) run() error {
 	v.scenarioIters[name] = st.Iteration + 1
 	st.VUIteration = v.vuIterations
 	v.vuIterations++
-	_ = v.rt.Set("__ITER", st.Iteration)
+	v.core.SetGlobal("__ITER", v.rt.ToValue(st.Iteration))
 
 	data, err := v.setupData()
 	if err != nil {

@@ -24,6 +24,7 @@ type VU struct {
 
 	logger  logrus.FieldLogger
 	modules map[string]*sobek.Object // module namespace objects, per VU
+	globals *globals
 }
 
 var _ modules.VU = (*VU)(nil)
@@ -108,13 +109,45 @@ func (v *VU) Instantiate(name string, inst modules.Instance) (*sobek.Object, err
 
 // globals lazily provides the global functions every VU has (console and
 // the timers) as the prototype of the global object: a VU creates their
-// function objects only when its script uses them. Assigning one of them
-// defines an own property of the global object, as for any global.
-type globals struct{ v *VU }
+// function objects only when its script uses them. It also holds the
+// variables the runner sets (SetGlobal). Assigning one of them defines an
+// own property of the global object, as for any global.
+type globals struct {
+	v    *VU
+	vars []globalVar // set by SetGlobal, in the order first set
+}
+
+type globalVar struct {
+	key string
+	val sobek.Value
+}
+
+// SetGlobal makes key a global variable of the VU's script with value val
+// (__ENV, __VU, __ITER, require...), or changes its value. It is kept on
+// the global object's prototype rather than as the global object's own
+// property: sobek's global object is a template of its builtins, and its
+// first own property copies the names of all of them into every VU's
+// global object (~1 KB). A script's own assignment to key defines an own
+// property of the global object, which then hides this value.
+func (v *VU) SetGlobal(key string, val sobek.Value) {
+	g := v.globals
+	for i := range g.vars {
+		if g.vars[i].key == key {
+			g.vars[i].val = val
+			return
+		}
+	}
+	g.vars = append(g.vars, globalVar{key, val})
+}
 
 var globalKeys = []string{"console", "setTimeout", "clearTimeout", "setInterval", "clearInterval"}
 
 func (g *globals) Get(key string) sobek.Value {
+	for i := range g.vars {
+		if g.vars[i].key == key {
+			return g.vars[i].val
+		}
+	}
 	switch key {
 	case "console":
 		c := g.v.rt.NewDynamicObject(&console{v: g.v})
@@ -144,6 +177,11 @@ func (g *globals) Set(key string, val sobek.Value) bool {
 }
 
 func (g *globals) Has(key string) bool {
+	for i := range g.vars {
+		if g.vars[i].key == key {
+			return true
+		}
+	}
 	for _, k := range globalKeys {
 		if k == key {
 			return true
@@ -156,7 +194,8 @@ func (g *globals) Delete(string) bool { return true }
 func (g *globals) Keys() []string     { return nil }
 
 func (v *VU) installGlobals() {
-	if err := v.rt.GlobalObject().SetPrototype(v.rt.NewDynamicObject(&globals{v: v})); err != nil {
+	v.globals = &globals{v: v, vars: make([]globalVar, 0, 5)}
+	if err := v.rt.GlobalObject().SetPrototype(v.rt.NewDynamicObject(v.globals)); err != nil {
 		panic(err)
 	}
 }
