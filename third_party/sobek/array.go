@@ -15,6 +15,11 @@ type arrayIterObject struct {
 	obj     *Object
 	nextIdx int64
 	kind    iterationKind
+	// STAMPEDE: protoless marks an iterator made by getIterator for a
+	// for-of (or spread, destructuring...) over an array before the runtime
+	// had %ArrayIteratorPrototype%: it has no prototype, and is never seen
+	// by the script (see Runtime.protolessArrayIter).
+	protoless bool
 }
 
 func (ai *arrayIterObject) next() Value {

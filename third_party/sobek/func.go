@@ -1039,7 +1039,7 @@ func (g *generatorObject) throw(v Value) Value {
 	}
 	if d := g.delegated; d != nil {
 		res, done := g.tryCallDelegated(func() (Value, bool) {
-			method := toMethod(g.delegated.iterator.self.getStr("throw", nil))
+			method := g.delegated.iterMethod("throw") // STAMPEDE: see protolessArrayIter
 			if method != nil {
 				return g.callDelegated(method, v)
 			}
@@ -1072,7 +1072,7 @@ func (g *generatorObject) _return(v Value) Value {
 
 	if d := g.delegated; d != nil {
 		res, done := g.tryCallDelegated(func() (Value, bool) {
-			method := toMethod(g.delegated.iterator.self.getStr("return", nil))
+			method := g.delegated.iterMethod("return") // STAMPEDE: see protolessArrayIter
 			if method != nil {
 				return g.callDelegated(method, v)
 			}

@@ -2721,7 +2721,11 @@ type iteratorRecord struct {
 
 func (r *Runtime) getIterator(obj Value, method func(FunctionCall) Value) *iteratorRecord {
 	if method == nil {
-		method = toMethod(r.getV(obj, SymIterator))
+		m := r.getV(obj, SymIterator)
+		if ir := r.protolessArrayIter(obj, m); ir != nil {
+			return ir
+		}
+		method = toMethod(m)
 		if method == nil {
 			panic(r.NewTypeError("object is not iterable"))
 		}
@@ -2748,6 +2752,75 @@ func (r *Runtime) getIterator(obj Value, method func(FunctionCall) Value) *itera
 		next:      next,
 		arrayIter: arrayIter,
 	}
+}
+
+// protolessArrayIter (STAMPEDE) is GetIterator for an object whose
+// @@iterator is the intrinsic Array.prototype.values while the runtime has
+// not made %ArrayIteratorPrototype% yet: nothing can have changed that
+// prototype's next, so the record steps an array iterator that has no
+// prototype (arrayIter), and the two iterator prototypes (~1.5 KB per
+// runtime) are not built for a script whose only iteration is a for-of
+// over an array. The iterator object is not seen by the script unless a
+// "return" or "throw" method is looked up on it (a loop left early, a
+// yield* delegating to it) and found: iterMethod then gives it its real
+// prototype first.
+// nil when this does not apply.
+func (r *Runtime) protolessArrayIter(obj, method Value) *iteratorRecord {
+	if r.global.ArrayIteratorPrototype != nil || r.global.arrayValues == nil {
+		return nil
+	}
+	if m, ok := method.(*Object); !ok || m != r.global.arrayValues {
+		return nil
+	}
+	o, ok := obj.(*Object)
+	if !ok {
+		return nil
+	}
+	iter := &Object{runtime: r}
+	ai := &arrayIterObject{obj: o, kind: iterationKindValue, protoless: true}
+	ai.class = classObject
+	ai.val = iter
+	ai.extensible = true
+	iter.self = ai
+	ai.init()
+	return &iteratorRecord{iterator: iter, next: r.arrayIterProto_next, arrayIter: ai}
+}
+
+// iterMethod is the iterator's method name ("return", "throw"), or nil.
+func (ir *iteratorRecord) iterMethod(name unistring.String) func(FunctionCall) Value {
+	it := ir.iterator
+	if ai, ok := it.self.(*arrayIterObject); ok && ai.protoless {
+		r := it.runtime
+		if r.protoChainLacks(name) {
+			return nil
+		}
+		// Something on the chain has it, and may hand the iterator to the
+		// script (as this): from here on it is an ordinary array iterator.
+		ai.prototype = r.getArrayIteratorPrototype()
+		ai.protoless = false
+	}
+	return toMethod(it.self.getStr(name, nil))
+}
+
+// protoChainLacks reports, without running any script, that an array
+// iterator made now would find no property name on its prototype chain:
+// %ArrayIteratorPrototype% has only next and @@toStringTag when it is made
+// and inherits from %IteratorPrototype%, which inherits from
+// Object.prototype. False when unsure (a proxy on the chain).
+func (r *Runtime) protoChainLacks(name unistring.String) bool {
+	p := r.global.ArrayIteratorPrototype
+	if p == nil {
+		p = r.global.IteratorPrototype
+	}
+	if p == nil {
+		p = r.global.ObjectPrototype
+	}
+	for ; p != nil; p = p.self.proto() {
+		if _, isProxy := p.self.(*proxyObject); isProxy || p.self.hasOwnPropertyStr(name) {
+			return false
+		}
+	}
+	return true
 }
 
 func iteratorComplete(iterResult *Object) bool {
@@ -2830,7 +2903,7 @@ func (ir *iteratorRecord) returnIter() {
 	if ir.iterator == nil {
 		return
 	}
-	retMethod := toMethod(ir.iterator.self.getStr("return", nil))
+	retMethod := ir.iterMethod("return")
 	if retMethod != nil {
 		ir.iterator.runtime.toObject(retMethod(FunctionCall{This: ir.iterator}))
 	}
