@@ -154,6 +154,10 @@ func (e *Engine) Thresholds() []MetricThresholds { return e.thresholds }
 // Registry returns the registry the engine aggregates.
 func (e *Engine) Registry() *Registry { return e.reg }
 
+// ReleasesBatches marks the Engine as a BatchReleaser: Ingest aggregates a
+// batch's values and keeps nothing of it.
+func (e *Engine) ReleasesBatches() {}
+
 // Ingest aggregates a batch. It implements Ingester; it reads the batch and
 // does not keep or modify it, so the same batch may also go to outputs (see Tee).
 func (e *Engine) Ingest(batch []Sample) {
