@@ -11,6 +11,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptrace"
 	"net/url"
+	"reflect"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -59,6 +60,8 @@ type Client struct {
 	lastAddr net.Addr // the peer of the last request, and its parts
 	lastIP   string
 	lastPort int
+
+	derived atomic.Pointer[derivedHeader] // the last SharedHeader's prepared form
 }
 
 // ClientFor returns the VU's Client. Call it on the VU's goroutine while the
@@ -246,6 +249,46 @@ func (c *Client) doInto(ctx context.Context, req *Request, resp *Response) error
 	return nil
 }
 
+// completeHeader makes h, the request's own copy, a prepared header: the
+// Host header taken out (returned), the User-Agent option added.
+func (c *Client) completeHeader(h http.Header) (host string) {
+	if hv, ok := h["Host"]; ok {
+		if len(hv) > 0 {
+			host = hv[0]
+		}
+		delete(h, "Host")
+	}
+	if _, ok := h["User-Agent"]; !ok {
+		// An empty userAgent option means no User-Agent at all; Go
+		// sends none for a present-but-empty header.
+		h["User-Agent"] = c.defaultHeader["User-Agent"]
+	}
+	return host
+}
+
+// derivedHeader is a prepared header and host made from a SharedHeader.
+type derivedHeader struct {
+	src  http.Header // kept, so that no other map can take its address
+	h    http.Header
+	host string
+}
+
+// sharedHeader returns the prepared header and host of src, a
+// SharedHeader: the last one made when src is the same map again.
+func (c *Client) sharedHeader(src http.Header) (http.Header, string) {
+	if d := c.derived.Load(); d != nil && reflect.ValueOf(d.src).UnsafePointer() == reflect.ValueOf(src).UnsafePointer() {
+		return d.h, d.host
+	}
+	h := make(http.Header, len(src)+1)
+	for k, v := range src {
+		h[http.CanonicalHeaderKey(k)] = v
+	}
+	d := &derivedHeader{src: src, h: h}
+	d.host = c.completeHeader(h)
+	c.derived.Store(d)
+	return d.h, d.host
+}
+
 // prepared is a Request validated and ready for the wire.
 type prepared struct {
 	// From the Request (not kept itself, so a caller's Request can stay
@@ -293,6 +336,8 @@ func (c *Client) prepare(req *Request, p *prepared) error {
 	compress := req.Compression != "" && len(p.body) > 0
 	if len(req.Header) == 0 && !basic && !compress {
 		p.header = c.defaultHeader // shared and read-only, like every prepared header
+	} else if req.SharedHeader && !basic && !compress {
+		p.header, p.host = c.sharedHeader(req.Header)
 	} else {
 		// A copy the request may change (values are shared, never modified).
 		h := req.Header
@@ -302,17 +347,7 @@ func (c *Client) prepare(req *Request, p *prepared) error {
 				h[http.CanonicalHeaderKey(k)] = v
 			}
 		}
-		if hv, ok := h["Host"]; ok {
-			if len(hv) > 0 {
-				p.host = hv[0]
-			}
-			delete(h, "Host")
-		}
-		if _, ok := h["User-Agent"]; !ok {
-			// An empty userAgent option means no User-Agent at all; Go
-			// sends none for a present-but-empty header.
-			h["User-Agent"] = c.defaultHeader["User-Agent"]
-		}
+		p.host = c.completeHeader(h)
 		if compress {
 			b, enc, err := compressBody(p.body, req.Compression)
 			if err != nil {

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"reflect"
 	"strings"
 	"syscall"
 	"testing"
@@ -50,6 +51,65 @@ func TestDoFromGo(t *testing.T) {
 		}
 		if got := resp.Request.Header.Get("Content-Type"); got != "application/json" {
 			t.Fatalf("request header %q", got)
+		}
+	})
+	t.Run("request tags in the tag set cache", func(t *testing.T) {
+		// Requests with up to two tags reuse their tag sets (the tags are
+		// part of the cache key); different tags never share one, and
+		// three or more tags are built every time.
+		rt.ResetSamples()
+		for _, tags := range []map[string]string{
+			{"a": "1", "b": "2"}, {"b": "2", "a": "1"}, {"a": "1", "b": "3"}, {"a": "1"}, {"b": "1"},
+			{"a": "1", "b": "2", "c": "3"}, {"a": "1", "b": "2", "c": "4"}, nil,
+		} {
+			if _, err := Do(vu, &Request{URL: srv.URL + "/status/200", Tags: tags}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		s := rt.SamplesOf("http_reqs")
+		if len(s) != 8 {
+			t.Fatalf("%d http_reqs", len(s))
+		}
+		if s[0].Tags != s[1].Tags {
+			t.Error("the same two tags built two tag sets")
+		}
+		want := []string{"1,2,", "1,2,", "1,3,", "1,,", ",1,", "1,2,3", "1,2,4", ",,"}
+		for i, smp := range s {
+			tg := tagsOf(smp)
+			if got := tg["a"] + "," + tg["b"] + "," + tg["c"]; got != want[i] || tg["status"] != "200" {
+				t.Errorf("request %d: tags %v, want a,b,c = %s", i, tg, want[i])
+			}
+		}
+	})
+	t.Run("shared header", func(t *testing.T) {
+		// A SharedHeader is prepared once (canonical keys, User-Agent, Host
+		// taken out) and reused while the same map comes back; another map
+		// is prepared anew. The caller's map is never changed.
+		h1 := http.Header{"x-user": {"1"}, "Host": {"api.example"}}
+		h2 := http.Header{"X-User": {"2"}}
+		var seen []http.Header
+		for _, h := range []http.Header{h1, h1, h2} {
+			resp, err := Do(vu, &Request{URL: srv.URL + "/get", Header: h, SharedHeader: true})
+			if err != nil || resp.Status != 200 {
+				t.Fatalf("err %v status %d", err, resp.Status)
+			}
+			seen = append(seen, resp.Request.Header)
+			body := string(resp.Body)
+			if !strings.Contains(body, `"User-Agent"`) || !strings.Contains(body, `"X-User"`) {
+				t.Fatalf("headers sent: %s", body)
+			}
+			if h["Host"] != nil && !strings.Contains(body, `"host":"api.example"`) {
+				t.Fatalf("Host header not used: %s", body)
+			}
+		}
+		if reflect.ValueOf(seen[0]).UnsafePointer() != reflect.ValueOf(seen[1]).UnsafePointer() {
+			t.Error("the same shared header was prepared twice")
+		}
+		if seen[0].Get("X-User") != "1" || seen[2].Get("X-User") != "2" || seen[0].Get("User-Agent") == "" || seen[0].Get("Host") != "" {
+			t.Fatalf("prepared headers %v", seen)
+		}
+		if fmt.Sprint(h1) != "map[Host:[api.example] x-user:[1]]" {
+			t.Fatalf("the caller's header changed: %v", h1)
 		}
 	})
 	t.Run("follows and keeps body", func(t *testing.T) {

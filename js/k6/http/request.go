@@ -61,6 +61,11 @@ type Request struct {
 	// User-Agent header here wins over the userAgent option; a Host header
 	// sets the request's host.
 	Header http.Header
+	// SharedHeader says the caller sends this same Header, unchanged, with
+	// many requests (a client's header per user): Do may then keep what it
+	// derives from it (canonical keys, the User-Agent) for the next request
+	// instead of copying it every time. The caller must never modify it.
+	SharedHeader bool
 	// Body is sent as is (already encoded). Do does not modify or keep it
 	// beyond the request, but the caller must not change it while Do runs.
 	Body []byte

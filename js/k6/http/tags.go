@@ -56,7 +56,13 @@ type tagKey struct {
 	ip                                     string
 	status, code                           int
 	expected                               int8
+	// The request's own tags when it has at most two, sorted by key: a
+	// request with a few fixed tags (a script's {tags: {type: "api"}},
+	// k6/x/queue's region and mode) reuses its tag set like any other.
+	custom [2]tagPair
 }
+
+type tagPair struct{ k, v string }
 
 // statusStrings holds "0" and "100".."599" so tagging a status allocates nothing.
 var statusStrings = func() []string {
@@ -189,7 +195,17 @@ func (c *Client) tagSet(p *prepared, h *hop, status int, expected int8) *metrics
 		k.ip, _ = splitAddr(h.remote)
 	}
 
-	cacheable := len(p.tags) == 0
+	cacheable := len(p.tags) <= len(k.custom)
+	if cacheable && len(p.tags) > 0 {
+		i := 0
+		for key, v := range p.tags {
+			k.custom[i] = tagPair{key, v}
+			i++
+		}
+		if i == 2 && k.custom[1].k < k.custom[0].k {
+			k.custom[0], k.custom[1] = k.custom[1], k.custom[0]
+		}
+	}
 	t := c.t
 	if cacheable {
 		t.tagCacheMu.Lock()
