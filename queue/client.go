@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/stampede-load/stampede/metrics"
@@ -156,6 +157,23 @@ type Client struct {
 	tagMu    sync.Mutex
 	tagBase  *metrics.TagSet            // the sink's tags tagsByOp was built on
 	tagsByOp map[string]*metrics.TagSet // op ("" for latencies) -> sample tags
+
+	// What every request of the client shares, made once (see Request:
+	// a Doer does not modify them): the region and mode tags, the URL and
+	// name of each endpoint, the header without a user and the last user's.
+	reqTags   map[string]string
+	endpoints []endpoint
+	anonHdr   http.Header
+	userHdr   atomic.Pointer[userHeader]
+}
+
+// endpoint is a request line the client sends, with its URL and metric name.
+type endpoint struct{ method, path, url, name string }
+
+// userHeader is the header of a user's requests (Content-Type and the bearer token).
+type userHeader struct {
+	token Token
+	h     http.Header
 }
 
 // New returns a Client for cfg, or an error wrapping ErrInvalidConfig.
@@ -212,7 +230,41 @@ func New(cfg Config) (*Client, error) {
 	if c.rand == nil {
 		c.rand = rand.Float64
 	}
+	c.reqTags = map[string]string{"region": c.region, "mode": c.mode}
+	for _, e := range []struct{ method, path string }{
+		{http.MethodPost, c.paths.Anonymous}, {http.MethodPost, c.paths.Join}, {http.MethodPost, c.paths.Leave},
+		{http.MethodGet, c.paths.Status}, {http.MethodGet, c.paths.Me},
+	} {
+		c.endpoints = append(c.endpoints, endpoint{e.method, e.path, c.base + e.path, e.method + " " + e.path})
+	}
+	c.anonHdr = http.Header{"Content-Type": {"application/json"}}
 	return c, nil
+}
+
+// endpoint returns the URL and metric name of method and path.
+func (c *Client) endpoint(method, path string) (url, name string) {
+	for i := range c.endpoints {
+		if e := &c.endpoints[i]; e.path == path && e.method == method {
+			return e.url, e.name
+		}
+	}
+	return c.base + path, method + " " + path
+}
+
+// header returns the header of a request as u (nil: no user).
+func (c *Client) header(u *User) http.Header {
+	if u == nil {
+		return c.anonHdr
+	}
+	if uh := c.userHdr.Load(); uh != nil && uh.token == u.Token {
+		return uh.h
+	}
+	uh := &userHeader{token: u.Token, h: http.Header{
+		"Content-Type":  {"application/json"},
+		"Authorization": {"Bearer " + u.Token.Reveal()},
+	}}
+	c.userHdr.Store(uh)
+	return uh.h
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {
@@ -577,18 +629,15 @@ func needUser(op string, u User) error {
 
 // send makes one request through the Doer.
 func (c *Client) send(ctx context.Context, method, path string, u *User, body []byte) (*Response, error) {
-	h := http.Header{"Content-Type": {"application/json"}}
-	if u != nil {
-		h.Set("Authorization", "Bearer "+u.Token.Reveal())
-	}
+	url, name := c.endpoint(method, path)
 	req := &Request{
 		Method:  method,
-		URL:     c.base + path,
-		Name:    method + " " + path,
-		Header:  h,
+		URL:     url,
+		Name:    name,
+		Header:  c.header(u),
 		Body:    body,
 		Timeout: c.timeout,
-		Tags:    map[string]string{"region": c.region, "mode": c.mode},
+		Tags:    c.reqTags,
 	}
 	res, err := c.doer.Do(ctx, req)
 	if err != nil {

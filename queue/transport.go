@@ -15,7 +15,8 @@ type Request struct {
 	Method string
 	URL    string
 	// Name groups the request in metrics ("POST /queue/join"), like k6's name tag.
-	Name   string
+	Name string
+	// Header and Tags are shared by the client's requests (one Header per user).
 	Header http.Header
 	Body   []byte // nil: no body
 	// Timeout bounds the whole request.

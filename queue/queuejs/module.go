@@ -120,6 +120,7 @@ func (d vuDoer) Do(ctx context.Context, req *queue.Request) (*queue.Response, er
 		URL:          req.URL,
 		Name:         req.Name,
 		Header:       req.Header,
+		SharedHeader: true, // the queue client's header per user, never modified
 		Body:         req.Body,
 		Tags:         req.Tags,
 		Timeout:      req.Timeout,
