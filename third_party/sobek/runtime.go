@@ -2973,8 +2973,22 @@ func (r *Runtime) leave() {
 		}
 	}
 	r.jobQueue = nil
-	r.vm.stack = nil
+	// STAMPEDE: a small value stack is kept, cleared, for the next call
+	// instead of being grown again from nothing (a few allocations per
+	// call into the runtime: a VU's iteration); a big one is dropped.
+	if s := r.vm.stack; cap(s) <= keptStackCap {
+		s = s[:cap(s)]
+		for i := range s {
+			s[i] = nil
+		}
+		r.vm.stack = s[:0]
+	} else {
+		r.vm.stack = nil
+	}
 }
+
+// keptStackCap is the largest value stack leave keeps (4 KB).
+const keptStackCap = 256
 
 // called when the top level function returns (i.e. control is passed outside the Runtime) but it was due to an interrupt
 func (r *Runtime) leaveAbrupt() {
