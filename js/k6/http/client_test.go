@@ -455,3 +455,31 @@ func TestDeadlineReuse(t *testing.T) {
 		t.Fatalf("%d http_reqs samples for an aborted request", n)
 	}
 }
+
+// VUs share the tag sets of their requests (one cache for the process), and
+// a VU with other system tags gets its own.
+func TestTagSetsSharedBetweenVUs(t *testing.T) {
+	srv := newTestServer(t, false)
+	rtA, _ := newVU(t, srv.URL, nil)
+	rtB, _ := newVU(t, srv.URL, nil)
+	rtC, stC := newVU(t, srv.URL, nil)
+	delete(stC.SystemTags, "method")
+	for _, rt := range []*modulestest.Runtime{rtA, rtB, rtC} {
+		if _, err := Do(rt.VU(), &Request{URL: srv.URL + "/status/201", Tags: map[string]string{"op": "x"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a, b, c := rtA.SamplesOf("http_reqs"), rtB.SamplesOf("http_reqs"), rtC.SamplesOf("http_reqs")
+	if len(a) != 1 || len(b) != 1 || len(c) != 1 {
+		t.Fatalf("samples %d %d %d", len(a), len(b), len(c))
+	}
+	if a[0].Tags != b[0].Tags {
+		t.Error("two VUs built the same tag set twice")
+	}
+	if tg := tagsOf(c[0]); tg["method"] != "" || tg["op"] != "x" || tg["status"] != "201" {
+		t.Errorf("the VU without the method tag got %v", tg)
+	}
+	if tg := tagsOf(a[0]); tg["method"] != "GET" {
+		t.Errorf("tags %v", tg)
+	}
+}

@@ -2,6 +2,7 @@ package http
 
 import (
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/stampede-load/stampede/metrics"
@@ -52,6 +53,7 @@ func systemTagsFrom(m map[string]bool) sysTags {
 // a loop hitting the same URL with the same outcome shares one *TagSet.
 type tagKey struct {
 	base                                   *metrics.TagSet
+	sys                                    sysTags
 	method, url, name, proto, tlsv, errMsg string
 	ip                                     string
 	status, code                           int
@@ -154,7 +156,7 @@ func (c *Client) tagSet(p *prepared, h *hop, status int, expected int8) *metrics
 		base = c.state.Tags.Tags()
 	}
 	sys := c.sys
-	k := tagKey{base: base, status: -1, expected: expected}
+	k := tagKey{base: base, sys: sys, status: -1, expected: expected}
 	if sys&sysMethod != 0 {
 		k.method = h.method
 	}
@@ -206,26 +208,39 @@ func (c *Client) tagSet(p *prepared, h *hop, status int, expected int8) *metrics
 			k.custom[0], k.custom[1] = k.custom[1], k.custom[0]
 		}
 	}
-	t := c.t
 	if cacheable {
-		t.tagCacheMu.Lock()
-		ts, ok := t.tagCache[k]
-		t.tagCacheMu.Unlock()
+		sharedTags.mu.RLock()
+		ts, ok := sharedTags.m[k]
+		sharedTags.mu.RUnlock()
 		if ok {
 			return ts
 		}
 	}
 	ts := c.newTagSet(p, base, &k)
 	if cacheable {
-		t.tagCacheMu.Lock()
-		if t.tagCache == nil || len(t.tagCache) >= t.tagCacheCap {
-			t.tagCache = make(map[tagKey]*metrics.TagSet, 16)
+		sharedTags.mu.Lock()
+		if sharedTags.m == nil || len(sharedTags.m) >= sharedTagsCap {
+			sharedTags.m = make(map[tagKey]*metrics.TagSet, 64)
 		}
-		t.tagCache[k] = ts
-		t.tagCacheMu.Unlock()
+		sharedTags.m[k] = ts
+		sharedTags.mu.Unlock()
 	}
 	return ts
 }
+
+// sharedTags caches the tag sets of requests for every VU of the process:
+// the VUs of a scenario share their base tags, and their requests to the
+// same endpoint with the same outcome get the same tags, so 10,000 VUs
+// share a few dozen sets instead of each keeping its own cache of them.
+// The key holds everything a set is made from.
+var sharedTags struct {
+	mu sync.RWMutex
+	m  map[tagKey]*metrics.TagSet
+}
+
+// sharedTagsCap bounds sharedTags: past it the cache starts again (url and
+// name tags of a script requesting ever new URLs are not worth keeping).
+const sharedTagsCap = 4096
 
 // newTagSet builds the tag set that k describes (a function of its own so
 // that its array is not on the stack of every request: see Client.run).

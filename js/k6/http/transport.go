@@ -17,7 +17,6 @@ import (
 
 	"github.com/stampede-load/stampede/config"
 	"github.com/stampede-load/stampede/js/modules"
-	"github.com/stampede-load/stampede/metrics"
 )
 
 // Transport is one VU's HTTP transport: an http.Transport whose dialer
@@ -51,15 +50,12 @@ type Transport struct {
 
 	sent, received atomic.Int64
 
-	mu          sync.Mutex // guards the fields below
-	client      *Client
-	iterScen    *modules.ScenarioState // scenario of the last iteration seen
-	iter        int64                  // State.Iteration of the last iteration seen
-	iterSeen    bool
-	ownJar      *vuJar // the jar this Transport put in State.CookieJar
-	tagCacheMu  sync.Mutex
-	tagCache    map[tagKey]*metrics.TagSet
-	tagCacheCap int
+	mu       sync.Mutex // guards the fields below
+	client   *Client
+	iterScen *modules.ScenarioState // scenario of the last iteration seen
+	iter     int64                  // State.Iteration of the last iteration seen
+	iterSeen bool
+	ownJar   *vuJar // the jar this Transport put in State.CookieJar
 
 	urlMu    sync.Mutex
 	urlCache map[string]*parsedURL
@@ -147,7 +143,6 @@ func NewTransport(opts *config.Options) (*Transport, error) {
 		opts:           opts,
 		dialer:         &net.Dialer{KeepAlive: 30 * time.Second},
 		hosts:          hosts,
-		tagCacheCap:    512,
 		idleTimeout:    90 * time.Second,
 		maxIdlePerHost: int(max(config.Int(opts.Batch, config.DefaultBatch), config.Int(opts.BatchPerHost, config.DefaultBatchPerHost), 6)),
 		noKeepAlives:   config.Bool(opts.NoConnectionReuse, false),
@@ -235,7 +230,7 @@ func (t *Transport) baseTransport() *http.Transport {
 // wrapTransport adapts a RoundTripper the runtime put in State.Transport;
 // it has no byte counting (no data_sent/data_received samples).
 func wrapTransport(rt http.RoundTripper) *Transport {
-	return &Transport{rt: rt, tagCacheCap: 512}
+	return &Transport{rt: rt}
 }
 
 // RoundTrip sends one request through the VU's connections.
