@@ -35,14 +35,14 @@ type K6 struct {
 }
 
 // Exports returns check, group, sleep, fail and randomSeed.
-func (k *K6) Exports() modules.Exports {
-	return modules.Exports{Named: map[string]any{
-		"check":      k.check,
-		"group":      k.group,
-		"sleep":      k.sleep,
-		"fail":       k.fail,
-		"randomSeed": k.randomSeed,
-	}}
+func (k *K6) Exports() modules.Exports { return modules.Exports{Table: exports.For(k)} }
+
+var exports = modules.ExportTable[*K6]{
+	"check":      func(k *K6) any { return k.check },
+	"group":      func(k *K6) any { return k.group },
+	"sleep":      func(k *K6) any { return k.sleep },
+	"fail":       func(k *K6) any { return k.fail },
+	"randomSeed": func(k *K6) any { return k.randomSeed },
 }
 
 func (k *K6) state(fn string) *modules.State {

@@ -30,6 +30,50 @@ type Instance interface {
 type Exports struct {
 	Default any
 	Named   map[string]any
+	// Table gives the named exports instead of Named, looked up one at a
+	// time as the script reads them, so that a VU keeps no map of them
+	// (see ExportTable). Named wins when both are set.
+	Table NamedExports
+}
+
+// NamedExports gives a module instance's named exports by name.
+type NamedExports interface {
+	// Export returns the export name (a value as in Exports.Named).
+	Export(name string) (any, bool)
+	// Names lists the exports, sorted.
+	Names() []string
+}
+
+// ExportTable is a module's named exports, listed once for all its
+// instances of type T: each entry makes the export for an instance (a
+// value, a Go function bound to it, or a Lazy). Keep it in a package
+// variable and return Exports{Table: table.For(instance)}: a VU then pays
+// for the exports its script reads, not for a map of all of them.
+type ExportTable[T any] map[string]func(T) any
+
+// For returns the named exports of inst.
+func (t ExportTable[T]) For(inst T) NamedExports { return &tableExports[T]{t: t, inst: inst} }
+
+type tableExports[T any] struct {
+	t    ExportTable[T]
+	inst T
+}
+
+func (e *tableExports[T]) Export(name string) (any, bool) {
+	f, ok := e.t[name]
+	if !ok {
+		return nil, false
+	}
+	return f(e.inst), true
+}
+
+func (e *tableExports[T]) Names() []string {
+	names := make([]string, 0, len(e.t))
+	for k := range e.t {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	return names
 }
 
 // Lazy is an export made when the script first reads it (by importing it

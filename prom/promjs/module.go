@@ -39,7 +39,6 @@ type ModuleInstance struct {
 	rt        *sobek.Runtime
 	errMetric *metrics.Metric
 	regErr    error
-	named     map[string]any
 	ctor      *sobek.Object // Client, made on first use
 	diffFn    sobek.Value   // diff, made on first use
 	queries   *sobek.Object // DEFAULT_SNAPSHOT_QUERIES, made on first use
@@ -57,21 +56,27 @@ func (*RootModule) NewModuleInstance(vu modules.VU) modules.Instance {
 	if reg := registry(vu); reg != nil {
 		mi.errMetric, mi.regErr = reg.NewMetric(QueryErrorsName, metrics.Counter)
 	}
-	mi.named = map[string]any{
-		"Client":                   modules.Lazy(mi.clientCtor),
-		"diff":                     modules.Lazy(mi.diffFunc),
-		"DEFAULT_SNAPSHOT_QUERIES": modules.Lazy(mi.defaultQueries),
-		"DEFAULT_TIMEOUT":          DefaultTimeout,
-		"metricNamesInQuery":       func(q string) []string { return nonNil(prom.MetricNamesInQuery(q)) },
-		"suggestMetricNames": func(name string, known []string, n sobek.Value) []string {
-			limit := 3
-			if n != nil && !sobek.IsUndefined(n) && !sobek.IsNull(n) {
-				limit = int(n.ToInteger())
-			}
-			return nonNil(prom.SuggestMetricNames(name, known, limit))
-		},
-	}
 	return mi
+}
+
+// exports are the named exports; the default object has the first four.
+var exports = modules.ExportTable[*ModuleInstance]{
+	"Client":                   (*ModuleInstance).clientCtor,
+	"diff":                     (*ModuleInstance).diffFunc,
+	"DEFAULT_SNAPSHOT_QUERIES": (*ModuleInstance).defaultQueries,
+	"DEFAULT_TIMEOUT":          func(*ModuleInstance) any { return DefaultTimeout },
+	"metricNamesInQuery":       func(*ModuleInstance) any { return metricNamesInQuery },
+	"suggestMetricNames":       func(*ModuleInstance) any { return suggestMetricNames },
+}
+
+func metricNamesInQuery(q string) []string { return nonNil(prom.MetricNamesInQuery(q)) }
+
+func suggestMetricNames(name string, known []string, n sobek.Value) []string {
+	limit := 3
+	if n != nil && !sobek.IsUndefined(n) && !sobek.IsNull(n) {
+		limit = int(n.ToInteger())
+	}
+	return nonNil(prom.SuggestMetricNames(name, known, limit))
 }
 
 // The exports shared by the named exports and the default object are made
@@ -106,7 +111,7 @@ func (mi *ModuleInstance) defaultQueries() any {
 func (mi *ModuleInstance) defaultObject() any {
 	def := mi.rt.NewObject()
 	for _, k := range []string{"Client", "diff", "DEFAULT_SNAPSHOT_QUERIES", "DEFAULT_TIMEOUT"} {
-		_ = def.Set(k, modules.Resolve(mi.named[k]))
+		_ = def.Set(k, exports[k](mi))
 	}
 	return def
 }
@@ -120,7 +125,7 @@ func nonNil(s []string) []string {
 
 // Exports returns Client, diff and the defaults, as named exports and as the default export.
 func (mi *ModuleInstance) Exports() modules.Exports {
-	return modules.Exports{Default: modules.Lazy(mi.defaultObject), Named: mi.named}
+	return modules.Exports{Default: modules.Lazy(mi.defaultObject), Table: exports.For(mi)}
 }
 
 func registry(vu modules.VU) *metrics.Registry {

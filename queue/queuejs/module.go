@@ -30,7 +30,6 @@ type ModuleInstance struct {
 	rt      *sobek.Runtime
 	m       *queue.Metrics
 	regErr  error
-	named   map[string]any
 	ctor    *sobek.Object           // Client, made on first use
 	paths   *sobek.Object           // DEFAULT_PATHS, made on first use
 	clients *modules.Class[*client] // the VU's Client objects
@@ -52,13 +51,15 @@ func (*RootModule) NewModuleInstance(vu modules.VU) modules.Instance {
 	} else if st := vu.State(); st != nil && st.Registry != nil {
 		mi.m, mi.regErr = queue.RegisterMetrics(st.Registry)
 	}
-	mi.named = map[string]any{
-		"Client":         modules.Lazy(mi.clientCtor),
-		"DEFAULT_REGION": queue.DefaultRegion,
-		"DEFAULT_MODE":   queue.DefaultMode,
-		"DEFAULT_PATHS":  modules.Lazy(mi.defaultPaths),
-	}
 	return mi
+}
+
+// exports are the named exports, also the default object's properties.
+var exports = modules.ExportTable[*ModuleInstance]{
+	"Client":         (*ModuleInstance).clientCtor,
+	"DEFAULT_REGION": func(*ModuleInstance) any { return queue.DefaultRegion },
+	"DEFAULT_MODE":   func(*ModuleInstance) any { return queue.DefaultMode },
+	"DEFAULT_PATHS":  (*ModuleInstance).defaultPaths,
 }
 
 // clientCtor returns the VU's Client constructor.
@@ -88,14 +89,14 @@ func (mi *ModuleInstance) defaultPaths() any {
 func (mi *ModuleInstance) defaultObject() any {
 	def := mi.rt.NewObject()
 	for _, k := range []string{"Client", "DEFAULT_REGION", "DEFAULT_MODE", "DEFAULT_PATHS"} {
-		_ = def.Set(k, modules.Resolve(mi.named[k]))
+		_ = def.Set(k, exports[k](mi))
 	}
 	return def
 }
 
 // Exports returns Client and the defaults, named and as the default export.
 func (mi *ModuleInstance) Exports() modules.Exports {
-	return modules.Exports{Default: modules.Lazy(mi.defaultObject), Named: mi.named}
+	return modules.Exports{Default: modules.Lazy(mi.defaultObject), Table: exports.For(mi)}
 }
 
 type pathName struct{ name, value string }

@@ -1,6 +1,7 @@
 package vu
 
 import (
+	"slices"
 	"sort"
 
 	"github.com/grafana/sobek"
@@ -14,8 +15,7 @@ import (
 type namespace struct {
 	rt    *sobek.Runtime
 	self  *sobek.Object
-	ex    modules.Exports
-	named map[string]any // named exports (nil: properties of the default object)
+	ex    modules.Exports // named exports in ex.Named or ex.Table (neither: properties of the default object)
 	keys  []string
 	vals  []nsValue // exports converted so far: a script reads a few, in order of first use
 	def   sobek.Value
@@ -29,9 +29,25 @@ type nsValue struct {
 }
 
 func newNamespace(rt *sobek.Runtime, ex modules.Exports) *sobek.Object {
-	ns := &namespace{rt: rt, ex: ex, named: ex.Named}
+	if ex.Named != nil {
+		ex.Table = nil
+	}
+	ns := &namespace{rt: rt, ex: ex}
 	ns.self = rt.NewDynamicObject(ns)
 	return ns.self
+}
+
+// hasNamed reports whether the module lists named exports (else the
+// default object's properties are the names).
+func (n *namespace) hasNamed() bool { return n.ex.Named != nil || n.ex.Table != nil }
+
+// named returns the named export key.
+func (n *namespace) named(key string) (any, bool) {
+	if n.ex.Table != nil {
+		return n.ex.Table.Export(key)
+	}
+	v, ok := n.ex.Named[key]
+	return v, ok
 }
 
 func (n *namespace) defaultValue() sobek.Value {
@@ -48,7 +64,7 @@ func (n *namespace) defaultValue() sobek.Value {
 // defaultObject returns the default export as an object when it provides
 // the named exports (no Named map).
 func (n *namespace) defaultObject() *sobek.Object {
-	if n.named != nil || n.ex.Default == nil {
+	if n.hasNamed() || n.ex.Default == nil {
 		return nil
 	}
 	if n.defOb == nil {
@@ -75,7 +91,7 @@ func (n *namespace) Get(key string) sobek.Value {
 		}
 	}
 	var v sobek.Value
-	if raw, ok := n.named[key]; ok {
+	if raw, ok := n.named(key); ok {
 		v = n.rt.ToValue(modules.Resolve(raw))
 	} else if o := n.defaultObject(); o != nil {
 		v = o.Get(key)
@@ -95,7 +111,12 @@ func (n *namespace) Has(key string) bool {
 	if key == "default" || key == "__esModule" {
 		return true
 	}
-	if _, ok := n.named[key]; ok {
+	if n.ex.Table != nil {
+		// Asking the table would make the export.
+		_, ok := slices.BinarySearch(n.names(), key)
+		return ok
+	}
+	if _, ok := n.ex.Named[key]; ok {
 		return true
 	}
 	if o := n.defaultObject(); o != nil {
@@ -108,15 +129,26 @@ func (n *namespace) Delete(string) bool { return false }
 
 func (n *namespace) Keys() []string {
 	n.defaultObject()
-	if n.keys == nil && len(n.named) > 0 {
-		// Sorted on first use: most scripts never list a namespace.
-		n.keys = make([]string, 0, len(n.named))
-		for k := range n.named {
-			n.keys = append(n.keys, k)
-		}
-		sort.Strings(n.keys)
-	}
+	n.names()
 	out := make([]string, 0, len(n.keys)+1)
 	out = append(out, n.keys...)
 	return append(out, "default")
+}
+
+// names returns the named exports' names, sorted (made on first use: most
+// scripts never list a namespace).
+func (n *namespace) names() []string {
+	if n.keys == nil {
+		switch {
+		case n.ex.Table != nil:
+			n.keys = n.ex.Table.Names()
+		case len(n.ex.Named) > 0:
+			n.keys = make([]string, 0, len(n.ex.Named))
+			for k := range n.ex.Named {
+				n.keys = append(n.keys, k)
+			}
+			sort.Strings(n.keys)
+		}
+	}
+	return n.keys
 }

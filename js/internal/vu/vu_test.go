@@ -2,10 +2,13 @@ package vu
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/grafana/sobek"
 	"github.com/sirupsen/logrus"
+
+	"github.com/stampede-load/stampede/js/modules"
 )
 
 // SetGlobal's variables read like globals of the script, can be changed
@@ -32,5 +35,44 @@ func TestSetGlobal(t *testing.T) {
 	}
 	if got := run(`__VU = 9; __VU`).ToInteger(); got != 9 {
 		t.Fatalf("__VU = %d after the script's assignment", got)
+	}
+}
+
+type tableInst struct{ made []string }
+
+var testTable = modules.ExportTable[*tableInst]{
+	"a": func(i *tableInst) any { i.made = append(i.made, "a"); return "A" },
+	"b": func(i *tableInst) any { i.made = append(i.made, "b"); return func() string { return "B" } },
+}
+
+func (i *tableInst) Exports() modules.Exports { return modules.Exports{Table: testTable.For(i)} }
+
+// A module whose named exports come from an ExportTable: the namespace
+// makes each export the script reads, once, and only those; listing and
+// `in` make none.
+func TestNamespaceExportTable(t *testing.T) {
+	v := New(context.Background(), logrus.New())
+	inst := &tableInst{}
+	ns, err := v.Instantiate("k6/x/table", inst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt := v.Runtime()
+	if err := rt.Set("ns", ns); err != nil {
+		t.Fatal(err)
+	}
+	got, err := rt.RunString(`[Object.keys(ns).join(), "a" in ns, "z" in ns, ns.z === undefined].join("|")`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.String() != "a,b,default|true|false|true" || len(inst.made) != 0 {
+		t.Fatalf("got %s, made %v", got, inst.made)
+	}
+	got, err = rt.RunString(`[ns.a, ns.b(), ns.a, ns.b === ns.b, ns.default === ns].join("|")`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.String() != "A|B|A|true|true" || strings.Join(inst.made, ",") != "a,b" {
+		t.Fatalf("got %s, made %v", got, inst.made)
 	}
 }

@@ -37,13 +37,15 @@ type Metrics struct {
 
 // Exports returns the Counter, Gauge, Rate and Trend constructors, each
 // made when the script first reads it.
-func (m *Metrics) Exports() modules.Exports {
-	named := make(map[string]any, len(typeNames))
-	for t, name := range typeNames {
-		named[name] = modules.Lazy(func() any { return m.constructor(t) })
+func (m *Metrics) Exports() modules.Exports { return modules.Exports{Table: exports.For(m)} }
+
+var exports = func() modules.ExportTable[*Metrics] {
+	t := make(modules.ExportTable[*Metrics], len(typeNames))
+	for typ, name := range typeNames {
+		t[name] = func(m *Metrics) any { return m.constructor(typ) }
 	}
-	return modules.Exports{Named: named}
-}
+	return t
+}()
 
 var typeNames = map[metrics.MetricType]string{metrics.Counter: "Counter", metrics.Gauge: "Gauge", metrics.Rate: "Rate", metrics.Trend: "Trend"}
 

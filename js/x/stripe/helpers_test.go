@@ -39,7 +39,9 @@ func pin(t testing.TB, rt *modulestest.Runtime, unix int64) {
 	inst := New().NewModuleInstance(rt.VU()).(*Stripe)
 	inst.now = func() time.Time { return time.Unix(unix, 0) }
 	ns := rt.Sobek().NewObject()
-	for k, v := range inst.Exports().Named {
+	ex := inst.Exports().Table
+	for _, k := range ex.Names() {
+		v, _ := ex.Export(k)
 		if err := ns.Set(k, v); err != nil {
 			t.Fatal(err)
 		}

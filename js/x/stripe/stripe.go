@@ -54,20 +54,20 @@ func (*RootModule) NewModuleInstance(vu modules.VU) modules.Instance {
 // Exports returns the module's functions and constants. The functions are
 // Go values: the runtime turns each into a JS function when the script
 // first reads it, so a VU pays only for the functions its script uses.
-func (s *Stripe) Exports() modules.Exports {
-	return modules.Exports{Named: map[string]any{
-		"SIGNATURE_HEADER":          stripelib.SignatureHeader,
-		"DEFAULT_API_VERSION":       stripelib.DefaultAPIVersion,
-		"DEFAULT_TOLERANCE_SECONDS": int64(stripelib.DefaultTolerance / time.Second),
+func (s *Stripe) Exports() modules.Exports { return modules.Exports{Table: exports.For(s)} }
 
-		"signature":              s.signature,
-		"sign":                   s.sign,
-		"verify":                 s.verify,
-		"event":                  s.event,
-		"checkoutCompleted":      s.checkoutCompleted,
-		"paymentIntentSucceeded": s.paymentIntentSucceeded,
-		"webhook":                s.webhook,
-	}}
+var exports = modules.ExportTable[*Stripe]{
+	"SIGNATURE_HEADER":          func(*Stripe) any { return stripelib.SignatureHeader },
+	"DEFAULT_API_VERSION":       func(*Stripe) any { return stripelib.DefaultAPIVersion },
+	"DEFAULT_TOLERANCE_SECONDS": func(*Stripe) any { return int64(stripelib.DefaultTolerance / time.Second) },
+
+	"signature":              func(s *Stripe) any { return s.signature },
+	"sign":                   func(s *Stripe) any { return s.sign },
+	"verify":                 func(s *Stripe) any { return s.verify },
+	"event":                  func(s *Stripe) any { return s.event },
+	"checkoutCompleted":      func(s *Stripe) any { return s.checkoutCompleted },
+	"paymentIntentSucceeded": func(s *Stripe) any { return s.paymentIntentSucceeded },
+	"webhook":                func(s *Stripe) any { return s.webhook },
 }
 
 // ---- argument helpers ------------------------------------------------------
