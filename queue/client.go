@@ -151,21 +151,58 @@ type Client struct {
 	sleep   func(context.Context, time.Duration) error
 	rand    func() float64
 
-	mu       sync.Mutex
-	joinedAt map[string]time.Time // userId -> join acknowledgement
+	mu     sync.Mutex
+	joined []joinedUser // users in the queue and their join acknowledgement
 
 	tagMu    sync.Mutex
 	tagBase  *metrics.TagSet            // the sink's tags tagsByOp was built on
 	tagsByOp map[string]*metrics.TagSet // op ("" for latencies) -> sample tags
 
-	// What every request of the client shares, made once (see Request:
-	// a Doer does not modify them): the region and mode tags, the URL and
-	// name of each endpoint, the header without a user and the last user's.
+	// What the client's requests share (see Request: a Doer does not
+	// modify them): the region and mode tags and the URL and name of each
+	// endpoint, shared with every client of the same configuration; the
+	// header of the last user's requests.
+	*shared
+	userHdr atomic.Pointer[userHeader]
+}
+
+// shared is what clients with the same base URL, paths, region and mode
+// have in common, made once per process for each configuration (10,000
+// VUs' clients share one).
+type shared struct {
 	reqTags   map[string]string
 	endpoints []endpoint
-	anonHdr   http.Header
-	userHdr   atomic.Pointer[userHeader]
 }
+
+var (
+	sharedMu sync.Mutex
+	sharedBy = map[string]*shared{}
+)
+
+// sharedFor returns the shared part of c's requests.
+func sharedFor(c *Client) *shared {
+	key := strings.Join([]string{c.base, c.region, c.mode, c.paths.Anonymous, c.paths.Join, c.paths.Leave, c.paths.Status, c.paths.Me}, "\x00")
+	sharedMu.Lock()
+	defer sharedMu.Unlock()
+	if sh, ok := sharedBy[key]; ok {
+		return sh
+	}
+	sh := &shared{reqTags: map[string]string{"region": c.region, "mode": c.mode}}
+	for _, e := range []struct{ method, path string }{
+		{http.MethodPost, c.paths.Anonymous}, {http.MethodPost, c.paths.Join}, {http.MethodPost, c.paths.Leave},
+		{http.MethodGet, c.paths.Status}, {http.MethodGet, c.paths.Me},
+	} {
+		sh.endpoints = append(sh.endpoints, endpoint{e.method, e.path, c.base + e.path, e.method + " " + e.path})
+	}
+	if len(sharedBy) >= 64 { // a test run's few configurations; never many
+		clear(sharedBy)
+	}
+	sharedBy[key] = sh
+	return sh
+}
+
+// anonHeader is the header of requests without a user (read-only).
+var anonHeader = http.Header{"Content-Type": {"application/json"}}
 
 // endpoint is a request line the client sends, with its URL and metric name.
 type endpoint struct{ method, path, url, name string }
@@ -182,19 +219,18 @@ func New(cfg Config) (*Client, error) {
 		return nil, err
 	}
 	c := &Client{
-		base:     strings.TrimRight(cfg.BaseURL, "/"),
-		region:   cfg.Region,
-		mode:     cfg.Mode,
-		paths:    cfg.Paths,
-		timeout:  cfg.Timeout,
-		retry:    cfg.Retry,
-		doer:     cfg.Doer,
-		m:        cfg.Metrics,
-		sink:     cfg.Sink,
-		now:      cfg.Now,
-		sleep:    cfg.Sleep,
-		rand:     cfg.Rand,
-		joinedAt: make(map[string]time.Time),
+		base:    strings.TrimRight(cfg.BaseURL, "/"),
+		region:  cfg.Region,
+		mode:    cfg.Mode,
+		paths:   cfg.Paths,
+		timeout: cfg.Timeout,
+		retry:   cfg.Retry,
+		doer:    cfg.Doer,
+		m:       cfg.Metrics,
+		sink:    cfg.Sink,
+		now:     cfg.Now,
+		sleep:   cfg.Sleep,
+		rand:    cfg.Rand,
 	}
 	if c.region == "" {
 		c.region = DefaultRegion
@@ -230,14 +266,7 @@ func New(cfg Config) (*Client, error) {
 	if c.rand == nil {
 		c.rand = rand.Float64
 	}
-	c.reqTags = map[string]string{"region": c.region, "mode": c.mode}
-	for _, e := range []struct{ method, path string }{
-		{http.MethodPost, c.paths.Anonymous}, {http.MethodPost, c.paths.Join}, {http.MethodPost, c.paths.Leave},
-		{http.MethodGet, c.paths.Status}, {http.MethodGet, c.paths.Me},
-	} {
-		c.endpoints = append(c.endpoints, endpoint{e.method, e.path, c.base + e.path, e.method + " " + e.path})
-	}
-	c.anonHdr = http.Header{"Content-Type": {"application/json"}}
+	c.shared = sharedFor(c)
 	return c, nil
 }
 
@@ -254,7 +283,7 @@ func (c *Client) endpoint(method, path string) (url, name string) {
 // header returns the header of a request as u (nil: no user).
 func (c *Client) header(u *User) http.Header {
 	if u == nil {
-		return c.anonHdr
+		return anonHeader
 	}
 	if uh := c.userHdr.Load(); uh != nil && uh.token == u.Token {
 		return uh.h
@@ -463,9 +492,7 @@ func (c *Client) Join(ctx context.Context, u User, opts JoinOptions) (Result, er
 	}
 	acked := c.now()
 	c.record(ctx, c.m.metric(OpJoin), ms(acked.Sub(start)), "")
-	c.mu.Lock()
-	c.joinedAt[u.UserID] = acked
-	c.mu.Unlock()
+	c.setJoined(u.UserID, acked)
 	return Result{HTTPStatus: res.Status, Body: body}, nil
 }
 
@@ -490,6 +517,40 @@ func (c *Client) backoff(attempt int, h http.Header) time.Duration {
 	return d
 }
 
+// joinedUser is a user in the queue: when its join was acknowledged.
+type joinedUser struct {
+	id string
+	at time.Time
+}
+
+// setJoined records that user id's join was acknowledged at at. A client
+// usually serves one user (a VU's), so a short list, not a map.
+func (c *Client) setJoined(id string, at time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i := range c.joined {
+		if c.joined[i].id == id {
+			c.joined[i].at = at
+			return
+		}
+	}
+	c.joined = append(c.joined, joinedUser{id, at})
+}
+
+// takeJoined forgets user id's join and returns when it was acknowledged.
+func (c *Client) takeJoined(id string) (time.Time, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i := range c.joined {
+		if c.joined[i].id == id {
+			at := c.joined[i].at
+			c.joined = slices.Delete(c.joined, i, i+1)
+			return at, true
+		}
+	}
+	return time.Time{}, false
+}
+
 // Leave takes u out of the queue, or ends its session (POST /queue/leave,
 // idempotent). queue_leave_latency measures it.
 func (c *Client) Leave(ctx context.Context, u User) (Result, error) {
@@ -501,9 +562,7 @@ func (c *Client) Leave(ctx context.Context, u User) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	c.mu.Lock()
-	delete(c.joinedAt, u.UserID)
-	c.mu.Unlock()
+	c.takeJoined(u.UserID)
 	body, perr := decodeObject(res.Body)
 	ok := res.Status == http.StatusOK && perr == nil
 	c.recordOp(ctx, OpLeave, ok)
@@ -577,11 +636,7 @@ func (c *Client) WaitForMatch(ctx context.Context, u User, opts WaitOptions) (Re
 		switch state := body.String("status"); state {
 		case "matched":
 			c.recordOp(ctx, OpWaitForMatch, true)
-			c.mu.Lock()
-			joined, ok := c.joinedAt[u.UserID]
-			delete(c.joinedAt, u.UserID)
-			c.mu.Unlock()
-			if ok {
+			if joined, ok := c.takeJoined(u.UserID); ok {
 				c.record(ctx, c.m.metric(OpWaitForMatch), ms(c.now().Sub(joined)), "")
 			}
 			return Result{HTTPStatus: res.Status, Body: body}, nil
