@@ -130,6 +130,32 @@ type nativeFuncObject struct {
 	construct func(args []Value, newTarget *Object) *Object
 }
 
+// nativeCtorObject (STAMPEDE) is a constructor made from a Go
+// func(ConstructorCall) (Runtime.ToValue). Its length, name and prototype
+// properties are lazy, as a lazy function's length and name are (see
+// baseObject.lazyProps): until something needs them as properties they
+// cost two fields instead of a property map of three. Reading prototype,
+// which every `new` does, returns lazyProto without making the properties;
+// reading, listing or changing them otherwise makes all three, in
+// upstream's order (length, name, prototype).
+type nativeCtorObject struct {
+	nativeFuncObject
+	lazyProto *Object
+}
+
+func (f *nativeCtorObject) materialiseLazyProps() {
+	f.nativeFuncObject.materialiseLazyProps()
+	f._putProp("prototype", f.lazyProto, true, false, false)
+	f.lazyProto = nil
+}
+
+func (f *nativeCtorObject) getStr(name unistring.String, receiver Value) Value {
+	if f.lazyProps && name == "prototype" {
+		return f.lazyProto
+	}
+	return f.nativeFuncObject.getStr(name, receiver)
+}
+
 type wrappedFuncObject struct {
 	nativeFuncObject
 	wrapped reflect.Value

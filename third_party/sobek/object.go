@@ -332,9 +332,16 @@ func (o *baseObject) init() {
 // needProp materialises a lazy function's properties when name is one of
 // them; any other name is absent from such an object anyway.
 func (o *baseObject) needProp(name unistring.String) {
-	if o.lazyProps && (name == "length" || name == "name") {
+	if o.lazyProps && (name == "length" || name == "name" || name == "prototype" && o.isLazyCtor()) {
 		o.materialise()
 	}
+}
+
+// isLazyCtor reports whether o is a nativeCtorObject (whose prototype is
+// lazy too).
+func (o *baseObject) isLazyCtor() bool {
+	_, ok := o.val.self.(*nativeCtorObject)
+	return ok
 }
 
 // needProps materialises a lazy function's properties before anything that

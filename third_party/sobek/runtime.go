@@ -671,7 +671,9 @@ func (r *Runtime) newAsyncArrowFunc(name unistring.String, length int, strict bo
 func (r *Runtime) newNativeConstructor(call func(ConstructorCall) *Object, name unistring.String, length int64) *Object {
 	v := &Object{runtime: r}
 
-	f := &nativeFuncObject{
+	// STAMPEDE: a nativeCtorObject, whose length, name and prototype stay
+	// lazy (see nativeCtorObject).
+	f := &nativeCtorObject{nativeFuncObject: nativeFuncObject{
 		baseFuncObject: baseFuncObject{
 			baseObject: baseObject{
 				class:      classFunction,
@@ -680,7 +682,7 @@ func (r *Runtime) newNativeConstructor(call func(ConstructorCall) *Object, name 
 				prototype:  r.getFunctionPrototype(),
 			},
 		},
-	}
+	}}
 
 	f.f = func(c FunctionCall) Value {
 		thisObj, _ := c.This.(*Object)
@@ -702,11 +704,11 @@ func (r *Runtime) newNativeConstructor(call func(ConstructorCall) *Object, name 
 	}
 
 	v.self = f
-	f.init(name, intToValue(length))
+	f.initLazy(name, intToValue(length))
 
 	proto := r.NewObject()
 	proto.self._putProp("constructor", v, true, false, true)
-	f._putProp("prototype", proto, true, false, false)
+	f.lazyProto = proto
 
 	return v
 }
