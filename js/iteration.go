@@ -122,8 +122,8 @@ func (a *activeVU) run() error {
 		a.scenario.IterationInInstance, a.scenario.IterationInTest = a.params.GetNextIterationCounters()
 	}
 	name := a.scenario.Name
-	st.Iteration = v.scenarioIters[name]
-	v.scenarioIters[name] = st.Iteration + 1
+	st.Iteration, _ = v.scenarioIters.Get(name)
+	v.scenarioIters.Set(name, st.Iteration+1)
 	st.VUIteration = v.vuIterations
 	v.vuIterations++
 	v.core.SetGlobal("__ITER", v.rt.ToValue(st.Iteration))

@@ -47,6 +47,10 @@ type programEntry struct {
 	once sync.Once
 	prg  *sobek.Program
 	err  error
+	// opens: the source may read its open parameter (it says "open", or
+	// "eval", through which it could); otherwise the VU passes undefined
+	// and need not make its open() function for it.
+	opens bool
 }
 
 type fileEntry struct {
@@ -117,7 +121,7 @@ func fsPath(u *url.URL) string {
 // program returns the compiled program of the module at u, compiling it on
 // first use. src, when non-nil, is the module's source (the main script
 // given inline).
-func (l *loader) program(kind specKind, u *url.URL, src []byte) (*sobek.Program, error) {
+func (l *loader) program(kind specKind, u *url.URL, src []byte) (prg *sobek.Program, opens bool, err error) {
 	key := u.String()
 	l.mu.Lock()
 	e, ok := l.programs[key]
@@ -142,8 +146,9 @@ func (l *loader) program(kind specKind, u *url.URL, src []byte) (*sobek.Program,
 			code = string(b)
 		}
 		e.prg, e.err = compiler.Compile(key, code, compiler.LoaderFor(u.Path))
+		e.opens = strings.Contains(code, "open") || strings.Contains(code, "eval")
 	})
-	return e.prg, e.err
+	return e.prg, e.opens, e.err
 }
 
 // readFile returns the content of the file at u (for open()), reading it

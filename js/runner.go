@@ -146,7 +146,7 @@ func New(ctx context.Context, cfg LoadConfig) (*Runner, error) {
 		}
 		src = b
 	}
-	if _, err := r.loader.program(specFile, mainURL, src); err != nil {
+	if _, _, err := r.loader.program(specFile, mainURL, src); err != nil {
 		return nil, scriptError(err)
 	}
 	r.scriptSrc = src

@@ -12,6 +12,7 @@ import (
 
 	"github.com/stampede-load/stampede/config"
 	"github.com/stampede-load/stampede/js/internal/compiler"
+	"github.com/stampede-load/stampede/js/internal/smallmap"
 	"github.com/stampede-load/stampede/js/internal/vu"
 	"github.com/stampede-load/stampede/js/modules"
 	"github.com/stampede-load/stampede/metrics"
@@ -26,9 +27,9 @@ type VU struct {
 	id       uint64
 	idGlobal uint64
 
-	modules map[string]*sobek.Object // loaded file and jslib modules (module objects) by URL
-	exports *sobek.Object            // the main script's exports
-	fns     map[string]sobek.Callable
+	modules smallmap.Map[*sobek.Object] // loaded file and jslib modules (module objects) by URL
+	exports *sobek.Object               // the main script's exports
+	fns     smallmap.Map[sobek.Callable]
 	helpers []sobek.Value // esbuild interop helpers shared by the VU's modules
 
 	requireFn, openFn sobek.Value
@@ -43,7 +44,7 @@ type VU struct {
 	setupJSON  []byte
 	setupValue sobek.Value
 
-	scenarioIters map[string]int64 // iterations started per scenario
+	scenarioIters smallmap.Map[int64] // iterations started per scenario
 
 	act          *activeVU
 	vuIterations int64 // iterations started in the whole test
@@ -53,14 +54,11 @@ type VU struct {
 func (r *Runner) newVU(ctx context.Context, id, idGlobal uint64) (*VU, error) {
 	core := vu.New(ctx, r.logger)
 	v := &VU{
-		r:             r,
-		core:          core,
-		rt:            core.Runtime(),
-		id:            id,
-		idGlobal:      idGlobal,
-		modules:       make(map[string]*sobek.Object, 4),
-		fns:           make(map[string]sobek.Callable, 2),
-		scenarioIters: make(map[string]int64, 1),
+		r:        r,
+		core:     core,
+		rt:       core.Runtime(),
+		id:       id,
+		idGlobal: idGlobal,
 	}
 	var opts *config.Options
 	if r.configured {
@@ -83,7 +81,7 @@ func (r *Runner) newVU(ctx context.Context, id, idGlobal uint64) (*VU, error) {
 	core.SetGlobal("__VU", rt.ToValue(id))
 	core.SetGlobal("__ITER", rt.ToValue(0))
 	core.SetGlobal("require", v.requireFunc())
-	core.SetGlobal("open", v.openFunc())
+	core.SetLazyGlobal("open", v.openFunc)
 
 	var exports sobek.Value
 	err := core.EventLoop().Start(func() error {
@@ -108,10 +106,10 @@ func (r *Runner) newVU(ctx context.Context, id, idGlobal uint64) (*VU, error) {
 func (v *VU) load(kind specKind, u *url.URL) (sobek.Value, error) {
 	info := v.r.refs.info(u)
 	key := info.key
-	if m, ok := v.modules[key]; ok {
+	if m, ok := v.modules.Get(key); ok {
 		return m.Get("exports"), nil
 	}
-	prg, err := v.r.loader.program(kind, u, nil)
+	prg, opens, err := v.r.loader.program(kind, u, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -132,7 +130,7 @@ func (v *VU) load(kind specKind, u *url.URL) (sobek.Value, error) {
 	module := rt.NewObject()
 	exports := rt.NewObject()
 	_ = module.Set("exports", exports)
-	v.modules[key] = module
+	v.modules.Set(key, module)
 
 	env := v.core.InitEnv()
 	var prevCWD *url.URL
@@ -140,8 +138,12 @@ func (v *VU) load(kind specKind, u *url.URL) (sobek.Value, error) {
 		prevCWD = env.CWD
 		env.CWD = info.dir
 	}
+	open := sobek.Undefined()
+	if opens {
+		open = v.openFunc()
+	}
 	args := make([]sobek.Value, 0, len(compiler.WrapperParams))
-	args = append(args, module, exports, v.requireFunc(), v.openFunc(),
+	args = append(args, module, exports, v.requireFunc(), open,
 		rt.ToValue(info.filename), rt.ToValue(info.dirname))
 	args = append(args, v.helpers...)
 	_, err = fn(sobek.Undefined(), args...)
@@ -149,7 +151,7 @@ func (v *VU) load(kind specKind, u *url.URL) (sobek.Value, error) {
 		env.CWD = prevCWD
 	}
 	if err != nil {
-		delete(v.modules, key)
+		v.modules.Delete(key)
 		return nil, err
 	}
 	return module.Get("exports"), nil
@@ -212,7 +214,7 @@ func (v *VU) require(base *url.URL, spec string) (sobek.Value, error) {
 	if kind == specBuiltin {
 		return v.core.RequireBuiltin(spec)
 	}
-	if _, ok := v.modules[v.r.refs.info(u).key]; !ok && v.core.InitEnv() == nil {
+	if _, ok := v.modules.Get(v.r.refs.info(u).key); !ok && v.core.InitEnv() == nil {
 		return nil, fmt.Errorf("cannot load %s outside the init context: import or require modules at the top level of the script", displayURL(u))
 	}
 	return v.load(kind, u)
@@ -286,14 +288,14 @@ func (v *VU) ID() uint64 { return v.id }
 
 // fn returns the exported function name, or nil.
 func (v *VU) fn(name string) sobek.Callable {
-	if f, ok := v.fns[name]; ok {
+	if f, ok := v.fns.Get(name); ok {
 		return f
 	}
 	f, ok := sobek.AssertFunction(v.exports.Get(name))
 	if !ok {
 		return nil
 	}
-	v.fns[name] = f
+	v.fns.Set(name, f)
 	return f
 }
 

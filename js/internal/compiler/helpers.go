@@ -115,12 +115,19 @@ func HelperValues(rt *sobek.Runtime) ([]sobek.Value, error) {
 	if helpersErr != nil {
 		return nil, helpersErr
 	}
-	lazy := make(map[*sobek.Object]*moduleExports, 2)
+	// The exports objects __export has seen and __toCommonJS not yet: one
+	// at a time while modules load (nested imports make a few), so a short
+	// list rather than a map kept by every VU.
+	type pending struct {
+		target *sobek.Object
+		me     *moduleExports
+	}
+	var lazy []pending
 	export := func(call sobek.FunctionCall) sobek.Value {
 		target := call.Argument(0).ToObject(rt)
 		if get, ok := sobek.AssertFunction(call.Argument(1)); ok {
 			// The form lazyExports writes: one function for every export.
-			lazy[target] = &moduleExports{rt: rt, get: get, names: call.Argument(2)}
+			lazy = append(lazy, pending{target, &moduleExports{rt: rt, get: get, names: call.Argument(2)}})
 			return sobek.Undefined()
 		}
 		all := call.Argument(1).ToObject(rt)
@@ -133,9 +140,15 @@ func HelperValues(rt *sobek.Runtime) ([]sobek.Value, error) {
 	}
 	toCommonJS := func(call sobek.FunctionCall) sobek.Value {
 		mod := call.Argument(0).ToObject(rt)
-		if me, ok := lazy[mod]; ok {
-			delete(lazy, mod)
-			return rt.NewDynamicObject(me)
+		for i := range lazy {
+			if lazy[i].target == mod {
+				me := lazy[i].me
+				lazy = append(lazy[:i], lazy[i+1:]...)
+				if len(lazy) == 0 {
+					lazy = nil
+				}
+				return rt.NewDynamicObject(me)
+			}
 		}
 		if err := mod.DefineDataProperty("__esModule", rt.ToValue(true), sobek.FLAG_FALSE, sobek.FLAG_FALSE, sobek.FLAG_FALSE); err != nil {
 			panic(err)

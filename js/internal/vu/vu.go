@@ -8,6 +8,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/stampede-load/stampede/js/eventloop"
+	"github.com/stampede-load/stampede/js/internal/smallmap"
 	_ "github.com/stampede-load/stampede/js/k6/timers" // the timer globals
 	"github.com/stampede-load/stampede/js/modules"
 )
@@ -23,7 +24,7 @@ type VU struct {
 	state   *modules.State
 
 	logger  logrus.FieldLogger
-	modules map[string]*sobek.Object // module namespace objects, per VU
+	modules smallmap.Map[*sobek.Object] // module namespace objects, per VU
 	globals *globals
 }
 
@@ -35,11 +36,10 @@ func New(ctx context.Context, logger logrus.FieldLogger) *VU {
 	rt := sobek.New()
 	rt.SetFieldNameMapper(FieldNameMapper{})
 	v := &VU{
-		rt:      rt,
-		loop:    eventloop.New(rt),
-		ctx:     ctx,
-		logger:  logger,
-		modules: make(map[string]*sobek.Object, 8),
+		rt:     rt,
+		loop:   eventloop.New(rt),
+		ctx:    ctx,
+		logger: logger,
 	}
 	v.installGlobals()
 	return v
@@ -88,7 +88,7 @@ func (v *VU) RegisterCallback() func(func() error) { return v.loop.RegisterCallb
 // `__esModule` marker, so both `import x from` and `import {a} from` work on
 // the CommonJS that esbuild emits.
 func (v *VU) RequireBuiltin(name string) (*sobek.Object, error) {
-	if ns, ok := v.modules[name]; ok {
+	if ns, ok := v.modules.Get(name); ok {
 		return ns, nil
 	}
 	mod := modules.Get(name)
@@ -103,7 +103,7 @@ func (v *VU) RequireBuiltin(name string) (*sobek.Object, error) {
 // converted to JavaScript values when the script first reads them.
 func (v *VU) Instantiate(name string, inst modules.Instance) (*sobek.Object, error) {
 	ns := newNamespace(v.rt, inst.Exports())
-	v.modules[name] = ns
+	v.modules.Set(name, ns)
 	return ns, nil
 }
 
@@ -118,8 +118,9 @@ type globals struct {
 }
 
 type globalVar struct {
-	key string
-	val sobek.Value
+	key  string
+	val  sobek.Value
+	lazy func() sobek.Value // SetLazyGlobal's maker, until first read
 }
 
 // SetGlobal makes key a global variable of the VU's script with value val
@@ -130,22 +131,35 @@ type globalVar struct {
 // global object (~1 KB). A script's own assignment to key defines an own
 // property of the global object, which then hides this value.
 func (v *VU) SetGlobal(key string, val sobek.Value) {
+	v.setGlobal(globalVar{key: key, val: val})
+}
+
+// SetLazyGlobal is SetGlobal with the value made by mk when the script
+// first reads key (a function most scripts never use: open).
+func (v *VU) SetLazyGlobal(key string, mk func() sobek.Value) {
+	v.setGlobal(globalVar{key: key, lazy: mk})
+}
+
+func (v *VU) setGlobal(gv globalVar) {
 	g := v.globals
 	for i := range g.vars {
-		if g.vars[i].key == key {
-			g.vars[i].val = val
+		if g.vars[i].key == gv.key {
+			g.vars[i] = gv
 			return
 		}
 	}
-	g.vars = append(g.vars, globalVar{key, val})
+	g.vars = append(g.vars, gv)
 }
 
 var globalKeys = []string{"console", "setTimeout", "clearTimeout", "setInterval", "clearInterval"}
 
 func (g *globals) Get(key string) sobek.Value {
 	for i := range g.vars {
-		if g.vars[i].key == key {
-			return g.vars[i].val
+		if gv := &g.vars[i]; gv.key == key {
+			if gv.lazy != nil {
+				gv.val, gv.lazy = gv.lazy(), nil
+			}
+			return gv.val
 		}
 	}
 	switch key {

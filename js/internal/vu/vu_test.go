@@ -36,6 +36,14 @@ func TestSetGlobal(t *testing.T) {
 	if got := run(`__VU = 9; __VU`).ToInteger(); got != 9 {
 		t.Fatalf("__VU = %d after the script's assignment", got)
 	}
+	made := 0
+	v.SetLazyGlobal("lazy", func() sobek.Value { made++; return rt.ToValue("L") })
+	if got := run(`typeof __ITER`).String(); got != "number" || made != 0 {
+		t.Fatalf("typeof %s, made %d times before it was read", got, made)
+	}
+	if got := run(`lazy + lazy + ("lazy" in globalThis)`).String(); got != "LLtrue" || made != 1 {
+		t.Fatalf("lazy = %s, made %d times", got, made)
+	}
 }
 
 type tableInst struct{ made []string }
