@@ -57,9 +57,6 @@ type Transport struct {
 	iterSeen bool
 	ownJar   *vuJar // the jar this Transport put in State.CookieJar
 
-	urlMu    sync.Mutex
-	urlCache map[string]*parsedURL
-
 	// h1: plain http:// requests may take the VU-goroutine path (h1.go),
 	// whose idle connections are in h1Pool.
 	h1     bool
@@ -75,16 +72,17 @@ type parsedURL struct {
 	hasCreds   bool
 }
 
-// urlCacheCap bounds the per-VU cache of parsed URLs; scripts that hit
-// unique URLs just refill it.
-const urlCacheCap = 256
+// urlCacheCap bounds the cache of parsed URLs; scripts that hit unique URLs
+// just refill it.
+const urlCacheCap = 4096
 
-// parseURL parses and checks a request URL, through a small per-VU cache:
-// a script hitting the same URLs parses each once.
+// parseURL parses and checks a request URL, through a cache shared by all
+// VUs: a script hitting the same URLs parses each once, not once per VU.
+// A parsedURL and its url.URL are never modified once made.
 func (t *Transport) parseURL(raw string) (*parsedURL, error) {
-	t.urlMu.Lock()
-	pu, ok := t.urlCache[raw]
-	t.urlMu.Unlock()
+	sharedURLs.mu.RLock()
+	pu, ok := sharedURLs.m[raw]
+	sharedURLs.mu.RUnlock()
 	if ok {
 		return pu, nil
 	}
@@ -110,13 +108,19 @@ func (t *Transport) parseURL(raw string) (*parsedURL, error) {
 		pu.str = maskedURL(u)
 		u.User = nil
 	}
-	t.urlMu.Lock()
-	if t.urlCache == nil || len(t.urlCache) >= urlCacheCap {
-		t.urlCache = make(map[string]*parsedURL, 8) // one group: most VUs call a few URLs
+	sharedURLs.mu.Lock()
+	if sharedURLs.m == nil || len(sharedURLs.m) >= urlCacheCap {
+		sharedURLs.m = make(map[string]*parsedURL, 64)
 	}
-	t.urlCache[raw] = pu
-	t.urlMu.Unlock()
+	sharedURLs.m[raw] = pu
+	sharedURLs.mu.Unlock()
 	return pu, nil
+}
+
+// sharedURLs is parseURL's cache, for every VU of the process.
+var sharedURLs struct {
+	mu sync.RWMutex
+	m  map[string]*parsedURL
 }
 
 var _ http.RoundTripper = (*Transport)(nil)
