@@ -139,6 +139,22 @@ func TestScripts(t *testing.T) {
 			},
 		},
 		{
+			// Modules that do not mention open get no open parameter; one
+			// that reaches it through eval does, and the global is there.
+			name: "open through eval and the global",
+			files: map[string]string{
+				"script.js": `import { viaEval } from "./lib/e.js"; import { n } from "./lib/plain.js";
+					const viaGlobal = globalThis["op" + "en"]("./data.txt");
+					export default function () {
+						if (viaEval !== "lib data" || viaGlobal !== "héllo" || n !== 1) throw new Error([viaEval, viaGlobal, n].join());
+					}`,
+				"data.txt":     "héllo",
+				"lib/e.js":     `export const viaEval = eval("op" + "en")("./d.txt");`,
+				"lib/plain.js": `export const n = 1;`,
+				"lib/d.txt":    "lib data",
+			},
+		},
+		{
 			name:    "open outside the init context",
 			files:   map[string]string{"script.js": `export default function () { open("script.js") }`},
 			wantErr: `the "open()" function is only available in the init context`,
