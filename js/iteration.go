@@ -114,19 +114,10 @@ func (a *activeVU) RunOnce() error {
 
 func (a *activeVU) run() error {
 	v := a.v
-	st := v.state
 	if a.fn == nil {
 		return fmt.Errorf("the script exports no function %q to run", a.params.Exec)
 	}
-	if a.params.GetNextIterationCounters != nil {
-		a.scenario.IterationInInstance, a.scenario.IterationInTest = a.params.GetNextIterationCounters()
-	}
-	name := a.scenario.Name
-	st.Iteration, _ = v.scenarioIters.Get(name)
-	v.scenarioIters.Set(name, st.Iteration+1)
-	st.VUIteration = v.vuIterations
-	v.vuIterations++
-	v.core.SetGlobal("__ITER", v.rt.ToValue(st.Iteration))
+	a.count()
 
 	data, err := v.setupData()
 	if err != nil {
@@ -141,6 +132,24 @@ func (a *activeVU) run() error {
 		return err
 	})
 	return a.finish(loop, promise, start, err)
+}
+
+// count numbers the iteration that starts: the scenario's and the VU's
+// counters and __ITER. Like finish, it keeps run's frame small.
+//
+//go:noinline
+func (a *activeVU) count() {
+	v := a.v
+	st := v.state
+	if a.params.GetNextIterationCounters != nil {
+		a.scenario.IterationInInstance, a.scenario.IterationInTest = a.params.GetNextIterationCounters()
+	}
+	name := a.scenario.Name
+	st.Iteration, _ = v.scenarioIters.Get(name)
+	v.scenarioIters.Set(name, st.Iteration+1)
+	st.VUIteration = v.vuIterations
+	v.vuIterations++
+	v.core.SetGlobal("__ITER", v.rt.ToValue(st.Iteration))
 }
 
 // finish ends an iteration that started at start: the script's error, the

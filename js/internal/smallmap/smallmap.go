@@ -14,7 +14,11 @@ type entry[V any] struct {
 	v V
 }
 
-// Get returns the value of k and whether it is set.
+// Get returns the value of k and whether it is set. Map's methods are not
+// inlined: their loops would grow the frames of VU functions that stay on
+// the stack under every request (bench/stack_test.go).
+//
+//go:noinline
 func (m *Map[V]) Get(k string) (V, bool) {
 	for i := range m.e {
 		if m.e[i].k == k {
@@ -26,6 +30,8 @@ func (m *Map[V]) Get(k string) (V, bool) {
 }
 
 // Set sets k to v.
+//
+//go:noinline
 func (m *Map[V]) Set(k string, v V) {
 	for i := range m.e {
 		if m.e[i].k == k {
