@@ -266,6 +266,16 @@ func (c *Client) completeHeader(h http.Header) (host string) {
 	return host
 }
 
+// canonicalCopy copies src with canonical keys (the values are shared,
+// never modified), with room for the headers prepare adds.
+func canonicalCopy(src http.Header) http.Header {
+	h := make(http.Header, len(src)+2)
+	for k, v := range src {
+		h[http.CanonicalHeaderKey(k)] = v
+	}
+	return h
+}
+
 // derivedHeader is a prepared header and host made from a SharedHeader.
 type derivedHeader struct {
 	src  http.Header // kept, so that no other map can take its address
@@ -279,10 +289,7 @@ func (c *Client) sharedHeader(src http.Header) (http.Header, string) {
 	if d := c.derived.Load(); d != nil && reflect.ValueOf(d.src).UnsafePointer() == reflect.ValueOf(src).UnsafePointer() {
 		return d.h, d.host
 	}
-	h := make(http.Header, len(src)+1)
-	for k, v := range src {
-		h[http.CanonicalHeaderKey(k)] = v
-	}
+	h := canonicalCopy(src)
 	d := &derivedHeader{src: src, h: h}
 	d.host = c.completeHeader(h)
 	c.derived.Store(d)
@@ -342,10 +349,7 @@ func (c *Client) prepare(req *Request, p *prepared) error {
 		// A copy the request may change (values are shared, never modified).
 		h := req.Header
 		if !req.headerOwned {
-			h = make(http.Header, len(req.Header)+2)
-			for k, v := range req.Header {
-				h[http.CanonicalHeaderKey(k)] = v
-			}
+			h = canonicalCopy(req.Header)
 		}
 		p.host = c.completeHeader(h)
 		if compress {
