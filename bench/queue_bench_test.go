@@ -44,6 +44,26 @@ func BenchmarkQueueScriptIteration(b *testing.B) {
 	}
 }
 
+// BenchmarkQueueScriptIterationGenerator is BenchmarkQueueScriptIteration
+// with the reference target in a child process (this test binary), so that
+// B/op and allocs/op are the generator's alone: the garbage the collector's
+// CPU grows with, which gctune's GOGC floor is set against.
+func BenchmarkQueueScriptIterationGenerator(b *testing.B) {
+	url, secret := startTargetProcess(b)
+	r := queueRunnerFor(b, url, secret)
+	a, _ := activeVU(b, r, "queue_concurrency", "ramping-vus")
+	if err := a.RunOnce(); err != nil { // creates and seeds the user
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		if err := a.RunOnce(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 // queueTargetRunner loads queue-concurrency.js, without think time, against
 // the reference target started in this process.
 func queueTargetRunner(tb testing.TB) *js.Runner {
