@@ -22,13 +22,27 @@ import (
 // BenchmarkQueueScriptIteration is one iteration of the seed's
 // queue-concurrency.js (join, then leave; the VU's user is created and
 // seeded on its first iteration) on one VU, without think time, against the
-// reference target in this process: allocs/op and B/op are the generator's
-// allocations per iteration of the seed profile (two requests), whose GC
-// cost grows with them.
+// reference target in this process: allocs/op and B/op are the
+// allocations per iteration of the seed profile (two requests), the
+// target's included.
 func BenchmarkQueueScriptIteration(b *testing.B) {
-	r := queueTargetRunner(b)
+	benchQueueIterations(b, queueTargetRunner(b))
+}
+
+// BenchmarkQueueScriptIterationGenerator is BenchmarkQueueScriptIteration
+// with the reference target in a child process (this test binary), so that
+// B/op and allocs/op are the generator's alone: the garbage the collector's
+// CPU grows with, which gctune's GOGC floor is set against.
+func BenchmarkQueueScriptIterationGenerator(b *testing.B) {
+	url, secret := startTargetProcess(b)
+	benchQueueIterations(b, queueRunnerFor(b, url, secret))
+}
+
+// benchQueueIterations runs b.N iterations of r's script on one VU, after
+// a first one that creates and seeds its user.
+func benchQueueIterations(b *testing.B, r *js.Runner) {
 	a, me := activeVU(b, r, "queue_concurrency", "ramping-vus")
-	if err := a.RunOnce(); err != nil { // creates and seeds the user
+	if err := a.RunOnce(); err != nil {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
@@ -41,26 +55,6 @@ func BenchmarkQueueScriptIteration(b *testing.B) {
 	b.StopTimer()
 	if reqs := me.Snapshot(); reqs == nil {
 		b.Fatal("no snapshot")
-	}
-}
-
-// BenchmarkQueueScriptIterationGenerator is BenchmarkQueueScriptIteration
-// with the reference target in a child process (this test binary), so that
-// B/op and allocs/op are the generator's alone: the garbage the collector's
-// CPU grows with, which gctune's GOGC floor is set against.
-func BenchmarkQueueScriptIterationGenerator(b *testing.B) {
-	url, secret := startTargetProcess(b)
-	r := queueRunnerFor(b, url, secret)
-	a, _ := activeVU(b, r, "queue_concurrency", "ramping-vus")
-	if err := a.RunOnce(); err != nil { // creates and seeds the user
-		b.Fatal(err)
-	}
-	b.ReportAllocs()
-	b.ResetTimer()
-	for range b.N {
-		if err := a.RunOnce(); err != nil {
-			b.Fatal(err)
-		}
 	}
 }
 
