@@ -2,7 +2,6 @@ package http
 
 import (
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/stampede-load/stampede/metrics"
@@ -209,38 +208,23 @@ func (c *Client) tagSet(p *prepared, h *hop, status int, expected int8) *metrics
 		}
 	}
 	if cacheable {
-		sharedTags.mu.RLock()
-		ts, ok := sharedTags.m[k]
-		sharedTags.mu.RUnlock()
-		if ok {
+		if ts, ok := sharedTags.get(k); ok {
 			return ts
 		}
 	}
 	ts := c.newTagSet(p, base, &k)
 	if cacheable {
-		sharedTags.mu.Lock()
-		if sharedTags.m == nil || len(sharedTags.m) >= sharedTagsCap {
-			sharedTags.m = make(map[tagKey]*metrics.TagSet, 64)
-		}
-		sharedTags.m[k] = ts
-		sharedTags.mu.Unlock()
+		sharedTags.put(k, ts)
 	}
 	return ts
 }
 
-// sharedTags caches the tag sets of requests for every VU of the process:
-// the VUs of a scenario share their base tags, and their requests to the
-// same endpoint with the same outcome get the same tags, so 10,000 VUs
-// share a few dozen sets instead of each keeping its own cache of them.
-// The key holds everything a set is made from.
-var sharedTags struct {
-	mu sync.RWMutex
-	m  map[tagKey]*metrics.TagSet
-}
-
-// sharedTagsCap bounds sharedTags: past it the cache starts again (url and
-// name tags of a script requesting ever new URLs are not worth keeping).
-const sharedTagsCap = 4096
+// sharedTags caches the tag sets of requests: the VUs of a scenario share
+// their base tags, and their requests to the same endpoint with the same
+// outcome get the same tags, so 10,000 VUs share a few dozen sets instead
+// of each keeping its own cache of them. The key holds everything a set is
+// made from.
+var sharedTags = sharedCache[tagKey, *metrics.TagSet]{max: 4096}
 
 // newTagSet builds the tag set that k describes (a function of its own so
 // that its array is not on the stack of every request: see Client.run).

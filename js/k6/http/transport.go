@@ -72,18 +72,11 @@ type parsedURL struct {
 	hasCreds   bool
 }
 
-// urlCacheCap bounds the cache of parsed URLs; scripts that hit unique URLs
-// just refill it.
-const urlCacheCap = 4096
-
 // parseURL parses and checks a request URL, through a cache shared by all
 // VUs: a script hitting the same URLs parses each once, not once per VU.
 // A parsedURL and its url.URL are never modified once made.
 func (t *Transport) parseURL(raw string) (*parsedURL, error) {
-	sharedURLs.mu.RLock()
-	pu, ok := sharedURLs.m[raw]
-	sharedURLs.mu.RUnlock()
-	if ok {
+	if pu, ok := sharedURLs.get(raw); ok {
 		return pu, nil
 	}
 	u, err := url.Parse(raw)
@@ -100,7 +93,7 @@ func (t *Transport) parseURL(raw string) (*parsedURL, error) {
 	if u.Host == "" {
 		return nil, fmt.Errorf("%w: url %q has no host", ErrInvalidRequest, redactURL(raw))
 	}
-	pu = &parsedURL{u: u, str: raw}
+	pu := &parsedURL{u: u, str: raw}
 	if u.User != nil {
 		pu.user = u.User.Username()
 		pu.pass, _ = u.User.Password()
@@ -108,20 +101,12 @@ func (t *Transport) parseURL(raw string) (*parsedURL, error) {
 		pu.str = maskedURL(u)
 		u.User = nil
 	}
-	sharedURLs.mu.Lock()
-	if sharedURLs.m == nil || len(sharedURLs.m) >= urlCacheCap {
-		sharedURLs.m = make(map[string]*parsedURL, 64)
-	}
-	sharedURLs.m[raw] = pu
-	sharedURLs.mu.Unlock()
+	sharedURLs.put(raw, pu)
 	return pu, nil
 }
 
-// sharedURLs is parseURL's cache, for every VU of the process.
-var sharedURLs struct {
-	mu sync.RWMutex
-	m  map[string]*parsedURL
-}
+// sharedURLs is parseURL's cache; scripts that hit unique URLs just refill it.
+var sharedURLs = sharedCache[string, *parsedURL]{max: 4096}
 
 var _ http.RoundTripper = (*Transport)(nil)
 
