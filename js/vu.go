@@ -98,7 +98,7 @@ func (r *Runner) newVU(ctx context.Context, id, idGlobal uint64) (*VU, error) {
 		obj = rt.NewObject()
 	}
 	v.exports = obj
-	v.frames = nil // require and open are done with it, but for a rare require of a loaded module
+	v.frames = nil // init is over: only a rare later require or open needs it again
 	return v, nil
 }
 

@@ -114,11 +114,10 @@ func (v *VU) Instantiate(name string, inst modules.Instance) (*sobek.Object, err
 // own property of the global object, as for any global.
 type globals struct {
 	v    *VU
-	vars []globalVar // set by SetGlobal, in the order first set
+	vars smallmap.Map[globalVar] // set by SetGlobal and SetLazyGlobal
 }
 
 type globalVar struct {
-	key  string
 	val  sobek.Value
 	lazy func() sobek.Value // SetLazyGlobal's maker, until first read
 }
@@ -131,36 +130,24 @@ type globalVar struct {
 // global object (~1 KB). A script's own assignment to key defines an own
 // property of the global object, which then hides this value.
 func (v *VU) SetGlobal(key string, val sobek.Value) {
-	v.setGlobal(globalVar{key: key, val: val})
+	v.globals.vars.Set(key, globalVar{val: val})
 }
 
 // SetLazyGlobal is SetGlobal with the value made by mk when the script
 // first reads key (a function most scripts never use: open).
 func (v *VU) SetLazyGlobal(key string, mk func() sobek.Value) {
-	v.setGlobal(globalVar{key: key, lazy: mk})
-}
-
-func (v *VU) setGlobal(gv globalVar) {
-	g := v.globals
-	for i := range g.vars {
-		if g.vars[i].key == gv.key {
-			g.vars[i] = gv
-			return
-		}
-	}
-	g.vars = append(g.vars, gv)
+	v.globals.vars.Set(key, globalVar{lazy: mk})
 }
 
 var globalKeys = []string{"console", "setTimeout", "clearTimeout", "setInterval", "clearInterval"}
 
 func (g *globals) Get(key string) sobek.Value {
-	for i := range g.vars {
-		if gv := &g.vars[i]; gv.key == key {
-			if gv.lazy != nil {
-				gv.val, gv.lazy = gv.lazy(), nil
-			}
-			return gv.val
+	if gv, ok := g.vars.Get(key); ok {
+		if gv.lazy != nil {
+			gv = globalVar{val: gv.lazy()}
+			g.vars.Set(key, gv)
 		}
+		return gv.val
 	}
 	switch key {
 	case "console":
@@ -191,10 +178,8 @@ func (g *globals) Set(key string, val sobek.Value) bool {
 }
 
 func (g *globals) Has(key string) bool {
-	for i := range g.vars {
-		if g.vars[i].key == key {
-			return true
-		}
+	if _, ok := g.vars.Get(key); ok {
+		return true
 	}
 	for _, k := range globalKeys {
 		if k == key {
@@ -208,7 +193,7 @@ func (g *globals) Delete(string) bool { return true }
 func (g *globals) Keys() []string     { return nil }
 
 func (v *VU) installGlobals() {
-	v.globals = &globals{v: v, vars: make([]globalVar, 0, 5)}
+	v.globals = &globals{v: v}
 	if err := v.rt.GlobalObject().SetPrototype(v.rt.NewDynamicObject(v.globals)); err != nil {
 		panic(err)
 	}
