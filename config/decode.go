@@ -59,7 +59,7 @@ func decodeOptions(obj map[string]json.RawMessage, where string) (Options, []str
 var unsupportedK6Options = map[string]struct{}{
 	"dns": {}, "ext": {}, "cloud": {}, "tlsAuth": {},
 	"localIPs": {}, "metricSamplesBufferSize": {},
-	"paused": {}, "browser": {}, "webDashboard": {},
+	"browser": {}, "webDashboard": {},
 }
 
 // fieldDecoder decodes the JSON value of one option into its destination.
@@ -78,6 +78,7 @@ func optionFields(o *Options) map[string]fieldDecoder {
 		"setupTimeout":             decDuration(&o.SetupTimeout),
 		"teardownTimeout":          decDuration(&o.TeardownTimeout),
 		"noSetup":                  decBool(&o.NoSetup),
+		"paused":                   decBool(&o.Paused),
 		"noTeardown":               decBool(&o.NoTeardown),
 		"minIterationDuration":     decDuration(&o.MinIterationDuration),
 		"thresholds":               decThresholds(&o.Thresholds),

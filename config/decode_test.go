@@ -11,7 +11,7 @@ func TestDecodeOptionsValid(t *testing.T) {
 	o, warns, err := DecodeOptions([]byte(`{
 		"vus": 10, "duration": "1m30s", "iterations": 1e3,
 		"stages": [{"duration": "10s", "target": 5}, {"duration": 2000, "target": 0}],
-		"setupTimeout": "2m", "noSetup": false,
+		"setupTimeout": "2m", "noSetup": false, "paused": true,
 		"thresholds": {"http_req_duration": ["p(95)<500", {"threshold": "avg<100", "abortOnFail": true}], "checks": "rate>0.9"},
 		"tags": {"team": "core"}, "systemTags": ["url", "status"],
 		"summaryTrendStats": ["avg", "p(99.9)"], "summaryTimeUnit": "ms",
@@ -24,6 +24,9 @@ func TestDecodeOptionsValid(t *testing.T) {
 	}
 	if len(warns) != 0 {
 		t.Errorf("warnings: %v", warns)
+	}
+	if o.Paused == nil || !*o.Paused {
+		t.Errorf("paused: %v", o.Paused)
 	}
 	if *o.VUs != 10 || o.Duration.D() != 90*time.Second || *o.Iterations != 1000 {
 		t.Errorf("shorthands: vus=%d duration=%s iterations=%d", *o.VUs, o.Duration, *o.Iterations)

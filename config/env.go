@@ -29,6 +29,7 @@ var envOptions = []envOption{
 	{"K6_SETUP_TIMEOUT", envDuration(func(c *Config) **Duration { return &c.SetupTimeout })},
 	{"K6_TEARDOWN_TIMEOUT", envDuration(func(c *Config) **Duration { return &c.TeardownTimeout })},
 	{"K6_NO_SETUP", envBool(func(c *Config) **bool { return &c.NoSetup })},
+	{"K6_PAUSED", envBool(func(c *Config) **bool { return &c.Paused })},
 	{"K6_NO_TEARDOWN", envBool(func(c *Config) **bool { return &c.NoTeardown })},
 	{"K6_MIN_ITERATION_DURATION", envDuration(func(c *Config) **Duration { return &c.MinIterationDuration })},
 	{"K6_THRESHOLDS", func(c *Config, name, v string) error {

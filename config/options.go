@@ -19,7 +19,9 @@ type Options struct {
 	SetupTimeout    *Duration `json:"setupTimeout,omitempty"`
 	TeardownTimeout *Duration `json:"teardownTimeout,omitempty"`
 	NoSetup         *bool     `json:"noSetup,omitempty"`
-	NoTeardown      *bool     `json:"noTeardown,omitempty"`
+	// Paused starts the test paused, after init: the REST API resumes it.
+	Paused     *bool `json:"paused,omitempty"`
+	NoTeardown *bool `json:"noTeardown,omitempty"`
 
 	MinIterationDuration *Duration `json:"minIterationDuration,omitempty"`
 

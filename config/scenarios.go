@@ -11,16 +11,17 @@ import (
 
 // Executor names, as in k6.
 const (
-	SharedIterations    = "shared-iterations"
-	PerVUIterations     = "per-vu-iterations"
-	ConstantVUs         = "constant-vus"
-	RampingVUs          = "ramping-vus"
-	ConstantArrivalRate = "constant-arrival-rate"
-	RampingArrivalRate  = "ramping-arrival-rate"
+	SharedIterations     = "shared-iterations"
+	PerVUIterations      = "per-vu-iterations"
+	ConstantVUs          = "constant-vus"
+	RampingVUs           = "ramping-vus"
+	ConstantArrivalRate  = "constant-arrival-rate"
+	RampingArrivalRate   = "ramping-arrival-rate"
+	ExternallyControlled = "externally-controlled"
 )
 
 // Executors lists the executor names Stampede implements.
-var Executors = []string{SharedIterations, PerVUIterations, ConstantVUs, RampingVUs, ConstantArrivalRate, RampingArrivalRate}
+var Executors = []string{SharedIterations, PerVUIterations, ConstantVUs, RampingVUs, ConstantArrivalRate, RampingArrivalRate, ExternallyControlled}
 
 // Defaults of scenario options (k6's).
 const (
@@ -36,7 +37,8 @@ const (
 
 // Scenario is one decoded, defaulted scenario: one of *SharedIterationsConfig,
 // *PerVUIterationsConfig, *ConstantVUsConfig, *RampingVUsConfig,
-// *ConstantArrivalRateConfig or *RampingArrivalRateConfig.
+// *ConstantArrivalRateConfig, *RampingArrivalRateConfig or
+// *ExternallyControlledConfig.
 type Scenario interface {
 	// Common returns the options every executor has.
 	Common() *ScenarioCommon
@@ -418,11 +420,74 @@ func decodeScenario(name string, raw json.RawMessage) (Scenario, []error) {
 		common.Exec = String(exec, DefaultExec)
 		c.ScenarioCommon = common
 		return c, errs
-	case "externally-controlled":
-		return nil, []error{optErr(path+".executor", *executor, "the externally-controlled executor is not supported by Stampede; allowed: %s", strings.Join(Executors, ", "))}
+	case ExternallyControlled:
+		c := &ExternallyControlledConfig{VUs: 1}
+		var maxSet bool
+		_, c.gracefulStopSet = obj["gracefulStop"]
+		fields["vus"] = decIntInto(&c.VUs, nil)
+		fields["maxVUs"] = decIntInto(&c.MaxVUs, &maxSet)
+		fields["duration"] = decDurationInto(&c.Duration, &c.durationSet)
+		errs := decodeStrictObject(path, obj, fields)
+		if !maxSet {
+			c.MaxVUs = c.VUs
+		}
+		common.Exec = String(exec, DefaultExec)
+		common.GracefulStop = 0 // it has none: the duration's end interrupts iterations
+		c.ScenarioCommon = common
+		return c, errs
 	default:
 		return nil, []error{optErr(path+".executor", *executor, "unknown executor; allowed: %s", strings.Join(Executors, ", "))}
 	}
+}
+
+// ExternallyControlledConfig: the number of looping VUs is set while the test
+// runs, through the REST API (`stampede scale`), between 0 and MaxVUs; the
+// test can be paused and resumed. It has no graceful stop.
+type ExternallyControlledConfig struct {
+	ScenarioCommon
+	VUs    int64 `json:"vus"`
+	MaxVUs int64 `json:"maxVUs"`
+	// Duration is how long the scenario runs; 0 runs it until the test is
+	// stopped.
+	Duration Duration `json:"duration"`
+
+	durationSet, gracefulStopSet bool
+}
+
+// MarshalJSON leaves gracefulStop out: the executor refuses it, so that
+// encoded options (inspect, bundle) decode again, in Stampede and in k6.
+func (s *ExternallyControlledConfig) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		Executor  string            `json:"executor"`
+		StartTime Duration          `json:"startTime"`
+		Exec      string            `json:"exec"`
+		Env       map[string]string `json:"env,omitempty"`
+		Tags      map[string]string `json:"tags,omitempty"`
+		VUs       int64             `json:"vus"`
+		MaxVUs    int64             `json:"maxVUs"`
+		Duration  Duration          `json:"duration"`
+	}{s.Executor, s.StartTime, s.Exec, s.Env, s.Tags, s.VUs, s.MaxVUs, s.Duration})
+}
+
+// Validate implements Scenario.
+func (s *ExternallyControlledConfig) Validate() []error {
+	errs := s.validateCommon()
+	if s.gracefulStopSet {
+		errs = append(errs, optErr(s.path("gracefulStop"), nil, "the %s executor has no graceful stop: remove the option", s.Executor))
+	}
+	if s.VUs < 0 {
+		errs = append(errs, optErr(s.path("vus"), s.VUs, "the number of VUs can't be negative"))
+	}
+	if s.MaxVUs < s.VUs {
+		errs = append(errs, optErr(s.path("maxVUs"), s.MaxVUs, "maxVUs can't be less than vus (%d)", s.VUs))
+	}
+	switch {
+	case !s.durationSet:
+		errs = append(errs, optErr(s.path("duration"), nil, "the duration is unspecified; the %s executor needs one (0 runs until the test is stopped)", s.Executor))
+	case s.Duration < 0:
+		errs = append(errs, optErr(s.path("duration"), s.Duration.String(), "the duration can't be negative"))
+	}
+	return errs
 }
 
 // decIntInto decodes an integer into *dst (keeping the default on null) and

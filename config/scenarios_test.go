@@ -32,6 +32,9 @@ func TestScenarioDefaults(t *testing.T) {
 			`{"executor":"constant-arrival-rate","startTime":"0s","gracefulStop":"30s","exec":"default","rate":10,"timeUnit":"1s","duration":"1m0s","preAllocatedVUs":4,"maxVUs":4}`},
 		{`{"executor": "ramping-arrival-rate", "stages": [{"duration": "1s", "target": 3}], "preAllocatedVUs": 2, "maxVUs": 9, "timeUnit": "1m"}`,
 			`{"executor":"ramping-arrival-rate","startTime":"0s","gracefulStop":"30s","exec":"default","startRate":0,"timeUnit":"1m0s","stages":[{"duration":"1s","target":3}],"preAllocatedVUs":2,"maxVUs":9}`},
+		// No gracefulStop (it has none, and refuses one): what is encoded decodes again.
+		{`{"executor": "externally-controlled", "duration": "10m"}`, `{"executor":"externally-controlled","startTime":"0s","exec":"default","vus":1,"maxVUs":1,"duration":"10m0s"}`},
+		{`{"executor": "externally-controlled", "vus": 2, "maxVUs": 50, "duration": 0, "startTime": "1s"}`, `{"executor":"externally-controlled","startTime":"1s","exec":"default","vus":2,"maxVUs":50,"duration":"0s"}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
@@ -42,6 +45,13 @@ func TestScenarioDefaults(t *testing.T) {
 			b, _ := json.Marshal(sc)
 			if string(b) != tt.want {
 				t.Errorf("\n got %s\nwant %s", b, tt.want)
+			}
+			again, err := parseOne(t, string(b))
+			if err != nil {
+				t.Fatalf("what was encoded does not decode: %v", err)
+			}
+			if b2, _ := json.Marshal(again); string(b2) != string(b) {
+				t.Errorf("decoded again, it encodes as\n%s", b2)
 			}
 			if sc.Common().Name != "s" || sc.Common().FromShorthands() {
 				t.Errorf("common: %+v", sc.Common())
@@ -57,7 +67,18 @@ func TestScenarioValidationMessages(t *testing.T) {
 	}{
 		{"missing executor", `{"vus": 1}`, []string{`option "scenarios.s.executor": the executor is required; allowed: shared-iterations, per-vu-iterations`}},
 		{"not an object", `5`, []string{`option "scenarios.s": invalid value 5: expected an object`}},
-		{"externally-controlled", `{"executor": "externally-controlled"}`, []string{`option "scenarios.s.executor": invalid value "externally-controlled": the externally-controlled executor is not supported`}},
+		{"externally-controlled without duration", `{"executor": "externally-controlled"}`, []string{`option "scenarios.s.duration": the duration is unspecified; the externally-controlled executor needs one (0 runs until the test is stopped)`}},
+		{"externally-controlled values", `{"executor": "externally-controlled", "vus": 5, "maxVUs": 2, "duration": "-1s", "gracefulStop": "5s"}`, []string{
+			`option "scenarios.s.gracefulStop": the externally-controlled executor has no graceful stop: remove the option`,
+			`option "scenarios.s.maxVUs": invalid value 2: maxVUs can't be less than vus (5)`,
+			`option "scenarios.s.duration": invalid value "-1s": the duration can't be negative`,
+		}},
+		{"externally-controlled negative vus", `{"executor": "externally-controlled", "vus": -1, "duration": 0}`, []string{
+			`option "scenarios.s.vus": invalid value -1: the number of VUs can't be negative`,
+		}},
+		{"externally-controlled unknown key", `{"executor": "externally-controlled", "duration": "1m", "stages": []}`, []string{
+			`option "scenarios.s.stages": unknown option; allowed here: duration, env, exec, executor, gracefulStop, maxVUs, startTime, tags, vus`,
+		}},
 		{"unknown key and wrong type together", `{"executor": "constant-vus", "duration": "1s", "rate": 5, "vus": "2"}`, []string{
 			`option "scenarios.s.rate": unknown option; allowed here: duration, env, exec, executor, gracefulStop, startTime, tags, vus`,
 			`option "scenarios.s.vus": invalid value "2": expected an integer`,
@@ -132,7 +153,7 @@ func TestFromEnv(t *testing.T) {
 		"K6_NO_THRESHOLDS": "true", "K6_SUMMARY_TREND_STATS": "avg,p(99)", "K6_USER_AGENT": "ua",
 		"K6_TAGS": "team=core,url=http://x:1", "K6_OUT": "json=a.json,csv=b.csv", "K6_TLS_VERSION": "tls1.3",
 		"K6_SUMMARY_EXPORT": "s.json", "K6_EXECUTION_SEGMENT": "0:1/2", "K6_SETUP_TIMEOUT": "5s",
-		"HOME": "/root", "K6_UNKNOWN_OUTPUT_SETTING": "x",
+		"K6_PAUSED": "true", "HOME": "/root", "K6_UNKNOWN_OUTPUT_SETTING": "x",
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -151,6 +172,9 @@ func TestFromEnv(t *testing.T) {
 	}
 	if strings.Join(c.Out, "|") != "json=a.json|csv=b.csv" || *c.SummaryExport != "s.json" {
 		t.Errorf("run settings %v %v", c.Out, c.SummaryExport)
+	}
+	if c.Paused == nil || !*c.Paused {
+		t.Errorf("K6_PAUSED: %v", c.Paused)
 	}
 	if c.TLSVersion.Min != "tls1.3" || *c.ExecutionSegment != "0:1/2" || c.SetupTimeout.D() != 5*time.Second {
 		t.Errorf("tls/segment/setup %+v", c.Options)

@@ -38,6 +38,12 @@
 // to idle VUs (no allocation), and an iteration with no idle VU is dropped
 // (dropped_iterations) with k6's "Insufficient VUs" warning once.
 //
+// externally-controlled loops as many VUs as Scale last asked for (the REST
+// API, `stampede scale`), up to its maxVUs, which can grow mid-run; it alone
+// can be paused once started (SetPaused), as in k6. Any run can start
+// paused (Params.Paused) and waits after init, before setup, for a resume.
+// Status reports where the run is with k6's execution status numbers.
+//
 // # Execution segments
 //
 // Every executor takes its share of VUs, iterations and arrival rate from

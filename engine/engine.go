@@ -60,6 +60,9 @@ type Params struct {
 	GaugeInterval time.Duration
 	// ThresholdInterval is how often thresholds are evaluated (default 2 s).
 	ThresholdInterval time.Duration
+	// Paused starts the run paused: after init, before setup, it waits for
+	// SetPaused(false) (the REST API's resume).
+	Paused bool
 	// InitHook, when set, is called before Init initialises the VUs, and
 	// the function it returns once they are initialised (stampede run
 	// suspends the garbage collector in between: gctune.Suspend).
@@ -112,6 +115,13 @@ type Engine struct {
 	failReason []string
 
 	setupData atomic.Pointer[json.RawMessage]
+
+	status   atomic.Int32 // ExecutionStatus
+	tainted  atomic.Bool  // a threshold was crossed at the last evaluation
+	pauseMu  sync.Mutex
+	paused   bool
+	started  bool          // past the pause before the start: pausing goes through the executors
+	resumeCh chan struct{} // closed on resume while paused before the start
 }
 
 // SetupData returns what setup() returned, as JSON (nil before setup, with
@@ -174,6 +184,10 @@ func New(p Params) (*Engine, error) {
 		errLog:    newErrorLogger(),
 		abortedCh: make(chan struct{}),
 		stopCh:    make(chan struct{}),
+		paused:    p.Paused,
+	}
+	if p.Paused {
+		e.resumeCh = make(chan struct{})
 	}
 	if e.gaugeEvery <= 0 {
 		e.gaugeEvery = DefaultGaugeInterval
@@ -214,6 +228,8 @@ func newExecutor(e *Engine, sc config.Scenario) executor {
 		ex = newConstantArrivalRate(e, c)
 	case *config.RampingArrivalRateConfig:
 		ex = newRampingArrivalRate(e, c)
+	case *config.ExternallyControlledConfig:
+		ex = newExternallyControlled(e, c)
 	default:
 		panic(fmt.Sprintf("engine: no executor for %T", sc))
 	}
@@ -238,6 +254,7 @@ func (e *Engine) Init(ctx context.Context) error {
 	if n == 0 {
 		return nil
 	}
+	e.setStatus(StatusInitVUs)
 	if e.initHook != nil {
 		defer e.initHook()()
 	}
@@ -349,6 +366,13 @@ func (e *Engine) Run(ctx context.Context) (err error) {
 		cancelRun()
 	}
 
+	defer func() {
+		if e.cause() != nil {
+			e.setStatus(StatusInterrupted)
+		} else {
+			e.setStatus(StatusEnded)
+		}
+	}()
 	e.runStart.Store(time.Now().UnixNano())
 	if err := e.Init(runCtx); err != nil {
 		if c := e.cause(); c != nil {
@@ -356,24 +380,32 @@ func (e *Engine) Run(ctx context.Context) (err error) {
 		}
 		return err
 	}
-	if c := e.cause(); c != nil {
-		return c // stopped during init: no setup, no teardown
+	e.setStatus(StatusInitDone)
+	if !e.waitResume(runCtx) || e.cause() != nil {
+		if c := e.cause(); c != nil {
+			return c // stopped during init or the pause: no setup, no teardown
+		}
+		return context.Cause(runCtx)
 	}
+	e.setStatus(StatusStarted)
 	gaugesDone := e.emitGauges(runCtx)
 	defer func() {
 		gaugesDone()
 		e.droppedBuf.Flush()
 	}()
+	e.setStatus(StatusSetup)
 	if err := e.setup(runCtx); err != nil {
 		return err
 	}
 
 	if e.cause() == nil {
+		e.setStatus(StatusRunning)
 		stopThresholds := e.watchThresholds(runCtx)
 		e.runScenarios(runCtx)
 		stopThresholds()
 	}
 	e.errLog.flush(e.logger)
+	e.setStatus(StatusTeardown)
 	teardownErr := e.teardown(ctx)
 
 	gaugesDone()
@@ -382,6 +414,7 @@ func (e *Engine) Run(ctx context.Context) (err error) {
 	var crossed []string
 	if e.thresh != nil {
 		crossed, _ = e.thresh.Evaluate(true)
+		e.tainted.Store(len(crossed) > 0)
 	}
 	switch {
 	case e.cause() != nil:
@@ -406,10 +439,7 @@ func (e *Engine) setup(ctx context.Context) error {
 	if config.Bool(e.opts.NoSetup, false) {
 		return nil
 	}
-	timeout := config.DefaultSetupTimeout
-	if e.opts.SetupTimeout != nil {
-		timeout = e.opts.SetupTimeout.D()
-	}
+	timeout := e.setupTimeout()
 	err := e.callWithTimeout(ctx, timeout, func(ctx context.Context) error {
 		data, err := e.runner.Setup(ctx, e.ingester)
 		if err == nil && data != nil {
@@ -434,10 +464,7 @@ func (e *Engine) teardown(ctx context.Context) error {
 	if config.Bool(e.opts.NoTeardown, false) {
 		return nil
 	}
-	timeout := config.DefaultTeardownTimeout
-	if e.opts.TeardownTimeout != nil {
-		timeout = e.opts.TeardownTimeout.D()
-	}
+	timeout := e.teardownTimeout()
 	err := e.callWithTimeout(ctx, timeout, func(ctx context.Context) error {
 		return e.runner.Teardown(ctx, e.ingester)
 	})
@@ -451,6 +478,20 @@ func (e *Engine) teardown(ctx context.Context) error {
 		return e.cause()
 	}
 	return scriptError(fmt.Errorf("teardown() failed: %w", err))
+}
+
+func (e *Engine) setupTimeout() time.Duration {
+	if e.opts.SetupTimeout != nil {
+		return e.opts.SetupTimeout.D()
+	}
+	return config.DefaultSetupTimeout
+}
+
+func (e *Engine) teardownTimeout() time.Duration {
+	if e.opts.TeardownTimeout != nil {
+		return e.opts.TeardownTimeout.D()
+	}
+	return config.DefaultTeardownTimeout
 }
 
 // callWithTimeout runs fn with a context that ends after timeout. If fn does
@@ -615,6 +656,7 @@ func (e *Engine) watchThresholds(ctx context.Context) func() {
 			case <-t.C:
 				e.droppedBuf.Flush()
 				crossed, abort := e.thresh.Evaluate(false)
+				e.tainted.Store(len(crossed) > 0)
 				if abort {
 					msg := fmt.Sprintf("thresholds on metrics '%s' were crossed; at least one has abortOnFail enabled, stopping test prematurely", strings.Join(crossed, ", "))
 					e.logger.Error(msg)

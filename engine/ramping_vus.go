@@ -158,7 +158,9 @@ func (s *rampingVUs) run(ctx context.Context, stop <-chan struct{}) {
 	}
 }
 
-func (s *rampingVUs) enable(slot *rampSlot, ctl *stopControl, wg *sync.WaitGroup) {
+// enable makes the slot's VU loop (again), starting its goroutine if it has
+// none.
+func (b *scenarioBase) enable(slot *rampSlot, ctl *stopControl, wg *sync.WaitGroup) {
 	slot.mu.Lock()
 	defer slot.mu.Unlock()
 	slot.enabled = true
@@ -169,18 +171,20 @@ func (s *rampingVUs) enable(slot *rampSlot, ctl *stopControl, wg *sync.WaitGroup
 	if !slot.running {
 		slot.running = true
 		wg.Add(1)
-		go s.loop(slot, ctl, wg)
+		go b.loop(slot, ctl, wg)
 	}
 }
 
-func (s *rampingVUs) disable(slot *rampSlot, grace time.Duration) {
+// disable lets the slot's VU finish its iteration and start no other; after
+// grace the iteration is interrupted (never when grace < 0).
+func (b *scenarioBase) disable(slot *rampSlot, grace time.Duration) {
 	slot.mu.Lock()
 	defer slot.mu.Unlock()
 	if !slot.enabled {
 		return
 	}
 	slot.enabled = false
-	if slot.running && slot.timer == nil {
+	if grace >= 0 && slot.running && slot.timer == nil {
 		slot.timer = time.AfterFunc(grace, func() {
 			slot.mu.Lock()
 			if !slot.enabled && slot.cancel != nil {
@@ -193,10 +197,10 @@ func (s *rampingVUs) disable(slot *rampSlot, grace time.Duration) {
 
 // loop activates the slot's VU and runs iterations while it is enabled; if
 // it is enabled again while stopping, it starts over.
-func (s *rampingVUs) loop(slot *rampSlot, ctl *stopControl, wg *sync.WaitGroup) {
+func (b *scenarioBase) loop(slot *rampSlot, ctl *stopControl, wg *sync.WaitGroup) {
 	defer wg.Done()
 	for {
-		r := s.activate(ctl.hard, slot.vu)
+		r := b.activate(ctl.hard, slot.vu)
 		slot.mu.Lock()
 		slot.cancel = r.cancel
 		slot.mu.Unlock()
@@ -207,8 +211,8 @@ func (s *rampingVUs) loop(slot *rampSlot, ctl *stopControl, wg *sync.WaitGroup) 
 			if !ok || r.ctx.Err() != nil || ctl.soft.Err() != nil {
 				break
 			}
-			n := s.iterStarted.Add(1) - 1
-			if !r.iterate(n, s.e.tuple.GlobalIndex(n)) {
+			n := b.iterStarted.Add(1) - 1
+			if !r.iterate(n, b.e.tuple.GlobalIndex(n)) {
 				break
 			}
 		}

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"math"
 	"strings"
 	"time"
 
@@ -35,8 +36,12 @@ func printBanner(gs *globalState, t *testRun) {
 	if n == 1 {
 		plural = ""
 	}
+	maxDurText := maxDur.String()
+	if maxDur == unlimited {
+		maxDurText = "unlimited"
+	}
 	fmt.Fprintf(&b, "     scenarios: %d scenario%s, %d max VUs, %s max duration (incl. graceful stop):\n",
-		n, plural, t.engine.PlannedVUs(), maxDur)
+		n, plural, t.engine.PlannedVUs(), maxDurText)
 	for _, sc := range t.cfg.Scenarios {
 		fmt.Fprintf(&b, "              * %s: %s\n", sc.Common().Name, describeScenario(sc))
 	}
@@ -44,11 +49,18 @@ func printBanner(gs *globalState, t *testRun) {
 	_, _ = io.WriteString(gs.stdout, b.String())
 }
 
+// unlimited is the end of an externally-controlled scenario of duration 0:
+// it runs until the test is stopped.
+const unlimited = time.Duration(math.MaxInt64)
+
 // scenarioEnd is when a scenario ends at the latest: startTime, its
 // duration and gracefulStop (and gracefulRampDown, which never extends it
 // past gracefulStop in practice but k6 counts the larger).
 func scenarioEnd(sc config.Scenario) time.Duration {
 	c := sc.Common()
+	if s, ok := sc.(*config.ExternallyControlledConfig); ok && s.Duration == 0 {
+		return unlimited
+	}
 	d := c.StartTime.D() + c.GracefulStop.D()
 	switch s := sc.(type) {
 	case *config.SharedIterationsConfig:
@@ -63,6 +75,8 @@ func scenarioEnd(sc config.Scenario) time.Duration {
 		d += s.Duration.D()
 	case *config.RampingArrivalRateConfig:
 		d += config.TotalDuration(s.Stages)
+	case *config.ExternallyControlledConfig:
+		d += s.Duration.D()
 	}
 	return d
 }
@@ -88,6 +102,12 @@ func describeScenario(sc config.Scenario) string {
 		d = fmt.Sprintf("Up to %.2f iterations/s for %s over %d stages (maxVUs: %s, gracefulStop: %s)",
 			float64(max(s.StartRate, config.MaxTarget(s.Stages)))/s.TimeUnit.D().Seconds(), config.Duration(config.TotalDuration(s.Stages)),
 			len(s.Stages), vuRange(s.PreAllocatedVUs, s.MaxVUs), c.GracefulStop)
+	case *config.ExternallyControlledConfig:
+		dur := s.Duration.String()
+		if s.Duration == 0 {
+			dur = "an unlimited"
+		}
+		d = fmt.Sprintf("Externally controlled execution with %d VUs, %d max VUs, %s duration", s.VUs, s.MaxVUs, dur)
 	}
 	var extra []string
 	if c.Exec != config.DefaultExec {

@@ -156,7 +156,7 @@ func progressLines(eng *engine.Engine, final bool) []string {
 			bar += strings.Repeat("-", barWidth-filled)
 		}
 		vus := fmt.Sprintf("%d VUs", s.VUs)
-		if s.MaxVUs > 0 && (s.Executor == "constant-arrival-rate" || s.Executor == "ramping-arrival-rate" || s.Executor == "ramping-vus") {
+		if s.MaxVUs > 0 && (s.Executor == "constant-arrival-rate" || s.Executor == "ramping-arrival-rate" || s.Executor == "ramping-vus" || s.Executor == "externally-controlled") {
 			vus = fmt.Sprintf("%d/%d VUs", s.VUs, s.MaxVUs)
 		}
 		line := fmt.Sprintf("%-*s %s [%s] %s  %s/%s", width, s.Name, mark, bar, vus, fmtElapsed(s.Elapsed), fmtTotal(s.Total))
