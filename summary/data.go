@@ -304,6 +304,12 @@ func groupID(path string) string {
 	return hex.EncodeToString(sum[:])
 }
 
+// RootGroup returns the group tree of snap as Data's root_group has it:
+// groups and checks merged across scenarios, in the order they first
+// appeared, with k6's ids (the hex MD5 of the path). The REST API's
+// /v1/groups serves it.
+func RootGroup(snap *metrics.Snapshot) *Group { return buildGroups(snap) }
+
 // buildGroups builds root_group from the snapshot's groups and checks,
 // merging scenarios; groups and checks keep the order they first appeared.
 func buildGroups(snap *metrics.Snapshot) *Group {
