@@ -51,6 +51,7 @@ func newRootCmd(gs *globalState) *cobra.Command {
 
 	root.AddCommand(newRunCmd(gs, gf), newInspectCmd(gs), newVersionCmd(gs), newTargetCmd())
 	root.AddCommand(newBundleCmd())
+	root.AddCommand(newControlCmds(gs)...)
 	return root
 }
 
