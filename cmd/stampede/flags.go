@@ -22,6 +22,7 @@ type optionFlags struct {
 	executionSegment, segmentSequence string
 
 	noSetup, noTeardown, noThresholds, noSummary bool
+	paused                                       bool
 	summaryTrendStats, summaryTimeUnit           string
 	summaryMode, summaryExport                   string
 	out                                          []string
@@ -51,6 +52,7 @@ func (f *optionFlags) register(fs *pflag.FlagSet, includeSystemEnvDefault bool) 
 	fs.StringVar(&f.executionSegment, "execution-segment", "", "the part of the run this instance executes, e.g. 1/4:2/4")
 	fs.StringVar(&f.segmentSequence, "execution-segment-sequence", "", "the segments of all instances, e.g. 0,1/4,2/4,3/4,1")
 
+	fs.BoolVarP(&f.paused, "paused", "P", false, "start the test paused, after init: resume it through the REST API (stampede resume; needs --address)")
 	fs.BoolVar(&f.noSetup, "no-setup", false, "don't run setup()")
 	fs.BoolVar(&f.noTeardown, "no-teardown", false, "don't run teardown()")
 	fs.BoolVar(&f.noThresholds, "no-thresholds", false, "don't run thresholds")
@@ -134,6 +136,9 @@ func (f *optionFlags) layer(fs *pflag.FlagSet) (config.Config, error) {
 	}
 	if set("execution-segment-sequence") {
 		c.ExecutionSegmentSequence = str(f.segmentSequence)
+	}
+	if set("paused") {
+		c.Paused = b(f.paused)
 	}
 	if set("no-setup") {
 		c.NoSetup = b(f.noSetup)

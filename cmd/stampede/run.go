@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/stampede-load/stampede/api"
 	"github.com/stampede-load/stampede/config"
 	"github.com/stampede-load/stampede/engine"
 	"github.com/stampede-load/stampede/gctune"
@@ -29,6 +30,8 @@ type runCmd struct {
 	gf             *globalFlags
 	flags          optionFlags
 	embeddedTarget bool
+	address        string
+	linger         bool
 }
 
 func newRunCmd(gs *globalState, gf *globalFlags) *cobra.Command {
@@ -48,6 +51,10 @@ func newRunCmd(gs *globalState, gf *globalFlags) *cobra.Command {
 	c.flags.register(cmd.Flags(), true)
 	cmd.Flags().BoolVar(&c.embeddedTarget, "embedded-target", false,
 		"start the reference staging API in-process and set BASE_URL and STRIPE_WEBHOOK_SECRET for the script")
+	cmd.Flags().StringVarP(&c.address, "address", "a", envOr(gs, "K6_ADDRESS", ""),
+		"serve k6's REST API on this `host:port` (e.g. localhost:6565) to watch and control the run: stampede status, pause, resume, scale, stats (default: off, as in k6 v2; $K6_ADDRESS)")
+	cmd.Flags().BoolVarP(&c.linger, "linger", "l", envBool(gs, "K6_LINGER"),
+		"after the test and its summary, keep running (and the REST API serving) until Ctrl+C; the exit code is the test's")
 	// k6 command lines in CI often carry --no-usage-report; Stampede never
 	// reports usage, so the flag is accepted and changes nothing.
 	cmd.Flags().Bool("no-usage-report", false, "accepted for k6 command lines: Stampede never sends usage reports")
@@ -104,7 +111,11 @@ func (c *runCmd) run(cmd *cobra.Command, script string) error {
 	}
 	defer tr.stopOutputs()
 
+	if err := c.checkControl(cons); err != nil {
+		return err
+	}
 	eng, err := engine.New(engine.Params{
+		Paused: config.Bool(cons.Paused, false),
 		Runner: runner, Options: cons.Options, Scenarios: cons.Scenarios,
 		Ingester: tr.ingester, Builtin: builtin, Thresholds: tr.thresholds(), Logger: gs.logger,
 		// While the VUs initialise the heap only grows: collecting then
@@ -119,6 +130,11 @@ func (c *runCmd) run(cmd *cobra.Command, script string) error {
 		return err // a signal came while the script loaded
 	}
 	sig.setEngine(eng)
+	stopAPI, err := c.startAPI(tr)
+	if err != nil {
+		return err
+	}
+	defer stopAPI()
 
 	if !c.gf.quiet {
 		printBanner(gs, tr)
@@ -135,7 +151,48 @@ func (c *runCmd) run(cmd *cobra.Command, script string) error {
 	if err := tr.stopOutputs(); err != nil {
 		gs.logger.Errorf("outputs: %v", err)
 	}
+	if c.linger {
+		sig.linger()
+	}
 	return runErr
+}
+
+// checkControl refuses a paused start that nothing could resume, and warns
+// of externally-controlled scenarios nothing can scale.
+func (c *runCmd) checkControl(cons *config.Consolidated) error {
+	if c.address != "" {
+		return nil
+	}
+	if config.Bool(cons.Paused, false) {
+		return &config.OptionError{Option: "paused", Value: "true",
+			Allowed: "a paused test is resumed through the REST API, which is off: give --address too (e.g. --address localhost:6565), or drop --paused/K6_PAUSED/options.paused"}
+	}
+	for _, sc := range cons.Scenarios {
+		if sc.Common().Executor == config.ExternallyControlled {
+			c.gs.logger.Warnf("scenario %q is externally controlled but the REST API is off: its VUs can't be scaled nor paused (start with --address, e.g. --address localhost:6565)", sc.Common().Name)
+		}
+	}
+	return nil
+}
+
+// startAPI serves the REST API on --address, if given, before the VUs are
+// initialised (status answers during init); the returned function shuts it
+// down.
+func (c *runCmd) startAPI(tr *testRun) (func(), error) {
+	if c.address == "" {
+		return func() {}, nil
+	}
+	srv := api.New(api.Config{Controller: tr.engine, Metrics: tr.metrics, Logger: c.gs.logger})
+	if err := srv.Start(c.address); err != nil {
+		return nil, &config.OptionError{Option: "--address", Value: fmt.Sprintf("%q", c.address),
+			Allowed: err.Error()}
+	}
+	c.gs.logger.Infof("REST API listening on http://%s", srv.Addr())
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+	}, nil
 }
 
 // interruptedOr returns the signal's error when loading was cut short by

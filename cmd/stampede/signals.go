@@ -19,9 +19,10 @@ type signalHandler struct {
 	unsub      func()
 	done       chan struct{}
 
-	mu  sync.Mutex
-	eng *engine.Engine
-	n   int
+	mu       sync.Mutex
+	eng      *engine.Engine
+	n        int
+	lingerCh chan struct{} // set while lingering: the next signal closes it
 }
 
 // signalError is the run's error after a signal; it wraps
@@ -64,6 +65,12 @@ func (h *signalHandler) setEngine(e *engine.Engine) {
 
 func (h *signalHandler) handle(s os.Signal) {
 	h.mu.Lock()
+	if h.lingerCh != nil {
+		close(h.lingerCh)
+		h.lingerCh = nil
+		h.mu.Unlock()
+		return
+	}
 	h.n++
 	n, eng := h.n, h.eng
 	h.mu.Unlock()
@@ -79,6 +86,22 @@ func (h *signalHandler) handle(s os.Signal) {
 	}
 	h.gs.logger.Errorf("Exiting at once in response to a second signal %s", s)
 	h.gs.exit(exitExternalAbort)
+}
+
+// linger waits for a signal after the test (--linger), so that the REST
+// API stays up; the run's exit code stands. A signal that came during the
+// run already ended it.
+func (h *signalHandler) linger() {
+	h.mu.Lock()
+	if h.n > 0 {
+		h.mu.Unlock()
+		return
+	}
+	ch := make(chan struct{})
+	h.lingerCh = ch
+	h.mu.Unlock()
+	h.gs.logger.Info("Linger set; waiting for Ctrl+C to fully exit...")
+	<-ch
 }
 
 func (h *signalHandler) stop() {
