@@ -177,7 +177,7 @@ func TestExternallyControlledScaleBeforeStart(t *testing.T) {
 func TestPausedStart(t *testing.T) {
 	t.Parallel()
 	r := &testRunner{sleep: 10 * time.Millisecond}
-	h := newHarness(t, r, `{"vus": 2, "duration": "1s"}`, func(p *Params) { p.Paused = true })
+	h := newHarness(t, r, `{"vus": 2, "duration": "30s"}`, func(p *Params) { p.Paused = true })
 	wait := startRun(h)
 	e := h.eng
 	waitUntil(t, "paused before the run", func() bool { return e.Status().Status == StatusPausedBeforeRun })
@@ -202,8 +202,9 @@ func TestPausedStart(t *testing.T) {
 	if want := "constant-vus executor 'default' doesn't support pause and resume operations after its start"; err == nil || err.Error() != want {
 		t.Errorf("pausing constant-vus: %v, want %q", err, want)
 	}
-	if err := wait(); err != nil {
-		t.Fatal(err)
+	e.Stop(ErrExternalAbort)
+	if err := wait(); !errors.Is(err, ErrExternalAbort) {
+		t.Fatalf("run: %v", err)
 	}
 	if !r.setupRan.Load() || len(r.records()) == 0 {
 		t.Error("the resumed run did not run")
