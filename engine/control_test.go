@@ -20,26 +20,6 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-// startRun runs the harness's engine in the background; the returned
-// function waits for Run's error.
-func startRun(h *harness) func() error {
-	done := make(chan error, 1)
-	go func() { done <- h.eng.Run(context.Background()) }()
-	return func() error {
-		h.t.Helper()
-		select {
-		case err := <-done:
-			if h.runner != nil {
-				h.runner.check(h.t)
-			}
-			return err
-		case <-time.After(h.timeout):
-			h.t.Fatal("run did not end")
-			return nil
-		}
-	}
-}
-
 func i64(v int64) *int64 { return &v }
 
 func TestExternallyControlledScalePauseStop(t *testing.T) {
@@ -49,7 +29,7 @@ func TestExternallyControlledScalePauseStop(t *testing.T) {
 	if h.eng.PlannedVUs() != 5 {
 		t.Fatalf("planned %d VUs, want maxVUs 5", h.eng.PlannedVUs())
 	}
-	wait := startRun(h)
+	wait := h.start()
 	e := h.eng
 	waitUntil(t, "2 VUs run", func() bool { return e.VUsActive() == 2 && len(r.records()) > 4 })
 	st := e.Status()
@@ -159,7 +139,7 @@ func TestExternallyControlledScaleBeforeStart(t *testing.T) {
 	t.Parallel()
 	r := &testRunner{sleep: 10 * time.Millisecond}
 	h := newHarness(t, r, `{"scenarios": {"ext": {"executor": "externally-controlled", "vus": 1, "maxVUs": 1, "duration": 0, "startTime": "200ms"}}}`)
-	wait := startRun(h)
+	wait := h.start()
 	waitUntil(t, "the run is running", func() bool { return h.eng.Status().Status == StatusRunning })
 	if err := h.eng.Scale(i64(3), i64(4)); err != nil {
 		t.Fatal(err)
@@ -178,7 +158,7 @@ func TestPausedStart(t *testing.T) {
 	t.Parallel()
 	r := &testRunner{sleep: 10 * time.Millisecond}
 	h := newHarness(t, r, `{"vus": 2, "duration": "30s"}`, func(p *Params) { p.Paused = true })
-	wait := startRun(h)
+	wait := h.start()
 	e := h.eng
 	waitUntil(t, "paused before the run", func() bool { return e.Status().Status == StatusPausedBeforeRun })
 	time.Sleep(50 * time.Millisecond)
@@ -217,7 +197,7 @@ func TestStopWhilePausedBeforeStart(t *testing.T) {
 	t.Parallel()
 	r := &testRunner{sleep: 10 * time.Millisecond}
 	h := newHarness(t, r, `{"vus": 1, "duration": "10s"}`, func(p *Params) { p.Paused = true })
-	wait := startRun(h)
+	wait := h.start()
 	waitUntil(t, "paused", func() bool { return h.eng.Status().Status == StatusPausedBeforeRun })
 	h.eng.Stop(ErrExternalAbort)
 	if err := wait(); !errors.Is(err, ErrExternalAbort) {

@@ -343,17 +343,26 @@ func newHarness(t *testing.T, runner Runner, optionsJSON string, extra ...func(*
 
 func (h *harness) run() error {
 	h.t.Helper()
+	return h.start()()
+}
+
+// start runs the engine in the background; the returned function waits for
+// Run's error (failing the test after timeout) and checks the runner.
+func (h *harness) start() func() error {
 	done := make(chan error, 1)
 	go func() { done <- h.eng.Run(context.Background()) }()
-	select {
-	case err := <-done:
-		if h.runner != nil {
-			h.runner.check(h.t)
+	return func() error {
+		h.t.Helper()
+		select {
+		case err := <-done:
+			if h.runner != nil {
+				h.runner.check(h.t)
+			}
+			return err
+		case <-time.After(h.timeout):
+			h.t.Fatal("run did not end")
+			return nil
 		}
-		return err
-	case <-time.After(h.timeout):
-		h.t.Fatal("run did not end")
-		return nil
 	}
 }
 
