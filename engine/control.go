@@ -93,17 +93,17 @@ func (e *Engine) SetPaused(paused bool) error {
 		}
 		return nil
 	}
+	if paused == e.paused {
+		if paused {
+			return errors.New("execution is already paused")
+		}
+		return nil // resuming a running test: nothing to do, whatever its executors
+	}
 	for _, ex := range e.execs {
 		if _, ok := ex.(pausable); !ok {
 			c := ex.base().common
 			return fmt.Errorf("%s executor '%s' doesn't support pause and resume operations after its start", c.Executor, c.Name)
 		}
-	}
-	if paused == e.paused {
-		if paused {
-			return errors.New("execution is already paused")
-		}
-		return nil
 	}
 	for _, ex := range e.execs {
 		ex.(pausable).setPaused(paused)

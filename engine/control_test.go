@@ -178,6 +178,9 @@ func TestPausedStart(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitUntil(t, "running", func() bool { return e.VUsActive() == 2 })
+	if err := e.SetPaused(false); err != nil {
+		t.Errorf("resuming a running constant-vus test (what k6's client sends with every update): %v", err)
+	}
 	err := e.SetPaused(true)
 	if want := "constant-vus executor 'default' doesn't support pause and resume operations after its start"; err == nil || err.Error() != want {
 		t.Errorf("pausing constant-vus: %v, want %q", err, want)
