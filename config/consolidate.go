@@ -1,6 +1,7 @@
 package config
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -64,12 +65,14 @@ func (o Options) Apply(h Options) Options {
 	if setsExecution(h) {
 		o.Duration, o.Iterations, o.Stages, o.Scenarios = nil, nil, nil, nil
 	}
+	dns := o.DNS.apply(h.DNS) // field by field, as k6 merges it
 	ov, hv := reflect.ValueOf(&o).Elem(), reflect.ValueOf(h)
 	for i := 0; i < hv.NumField(); i++ {
 		if f := hv.Field(i); isSet(f) {
 			ov.Field(i).Set(f)
 		}
 	}
+	o.DNS = dns
 	return o
 }
 
@@ -270,6 +273,7 @@ func (c *Config) validate() []error {
 			errs = append(errs, optErr(fmt.Sprintf("tlsCipherSuites[%d]", i), s, "expected a TLS cipher suite name such as TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"))
 		}
 	}
+	errs = append(errs, validateTLSAuth(c.TLSAuth)...)
 	for i, s := range c.BlacklistIPs {
 		if _, ok := ParseIPRange(s); !ok {
 			errs = append(errs, optErr(fmt.Sprintf("blacklistIPs[%d]", i), s, "expected an IP range such as 10.0.0.0/8, or an IP address"))
@@ -386,10 +390,20 @@ func (c *Config) applyDefaults() {
 		m := SummaryCompact
 		c.SummaryMode = &m
 	}
+	dns := c.DNS.Settings()
+	c.DNS = &DNS{TTL: &dns.TTL, Select: &dns.Select, Policy: &dns.Policy}
 }
 
 // JSON returns the consolidated options as indented JSON (what
-// `stampede inspect` prints).
+// `stampede inspect` prints), with "<" and ">" as is (thresholds like
+// "p(95)<500", redacted secrets) rather than escaped for HTML.
 func (c *Consolidated) JSON() ([]byte, error) {
-	return json.MarshalIndent(c.Options, "", "  ")
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(c.Options); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }

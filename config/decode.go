@@ -57,7 +57,7 @@ func decodeOptions(obj map[string]json.RawMessage, where string) (Options, []str
 
 // unsupportedK6Options are k6 option names Stampede accepts and ignores.
 var unsupportedK6Options = map[string]struct{}{
-	"dns": {}, "ext": {}, "cloud": {}, "tlsAuth": {},
+	"ext": {}, "cloud": {},
 	"localIPs": {}, "metricSamplesBufferSize": {},
 	"browser": {}, "webDashboard": {},
 }
@@ -93,7 +93,9 @@ func optionFields(o *Options) map[string]fieldDecoder {
 		"insecureSkipTLSVerify":    decBool(&o.InsecureSkipTLSVerify),
 		"tlsVersion":               decTLSVersions(&o.TLSVersion),
 		"tlsCipherSuites":          decStringSlice(&o.TLSCipherSuites),
+		"tlsAuth":                  decTLSAuth(&o.TLSAuth),
 		"hosts":                    decStringMap(&o.Hosts),
+		"dns":                      decDNS(&o.DNS),
 		"rps":                      decInt(&o.RPS),
 		"blacklistIPs":             decStringSlice(&o.BlacklistIPs),
 		"blockHostnames":           decStringSlice(&o.BlockHostnames),

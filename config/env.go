@@ -55,6 +55,11 @@ var envOptions = []envOption{
 		return decTLSVersions(&c.TLSVersion)(name, raw)
 	}},
 	{"K6_HOSTS", envMap(func(c *Config) *map[string]string { return &c.Hosts })},
+	{"K6_DNS", func(c *Config, name, v string) error {
+		d, err := ParseDNS(name, v)
+		c.DNS = d
+		return err
+	}},
 	{"K6_RPS", envInt(func(c *Config) **int64 { return &c.RPS })},
 	{"K6_TLS_CIPHER_SUITES", envList(func(c *Config) *[]string { return &c.TLSCipherSuites })},
 	{"K6_BLACKLIST_IPS", envList(func(c *Config) *[]string { return &c.BlacklistIPs })},

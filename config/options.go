@@ -42,8 +42,15 @@ type Options struct {
 	// TLSCipherSuites are the cipher suites TLS 1.2 and older may use, by
 	// Go's names (TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, ...); TLS 1.3's
 	// are not configurable.
-	TLSCipherSuites []string          `json:"tlsCipherSuites,omitempty"`
-	Hosts           map[string]string `json:"hosts,omitempty"`
+	TLSCipherSuites []string `json:"tlsCipherSuites,omitempty"`
+	// TLSAuth are client certificates for mutual TLS, chosen by the
+	// server name of each connection (MatchTLSAuth). Their keys and
+	// passwords are Secrets: printed and encoded as "<redacted>".
+	TLSAuth []TLSAuth         `json:"tlsAuth,omitempty"`
+	Hosts   map[string]string `json:"hosts,omitempty"`
+	// DNS is how host names are resolved (ttl, select, policy); Settings
+	// fills in k6's defaults.
+	DNS *DNS `json:"dns,omitempty"`
 	// RPS caps the requests per second of all VUs together (0: no cap).
 	RPS *int64 `json:"rps,omitempty"`
 	// BlacklistIPs are IP ranges (CIDR, or single addresses) requests must
