@@ -33,8 +33,9 @@
 // the VU's goroutine and call Client.Do (or DoBatch) from any goroutine of
 // the running iteration. Requests go through the same machinery as
 // k6/http's: the VU's keep-alive connections and cookie jar, the options
-// (userAgent, maxRedirects, throw, discardResponseBodies, hosts, TLS), and
-// one batch of samples per request hop in the VU's buffer, tagged like k6.
+// (userAgent, maxRedirects, throw, discardResponseBodies, hosts, dns, TLS
+// and tlsAuth), and one batch of samples per request hop in the VU's
+// buffer, tagged like k6.
 // The zero values of Request's fields are k6's defaults; note that with the
 // discardResponseBodies option a caller that needs the body sets
 // ResponseType to ResponseText.
@@ -48,6 +49,9 @@
 // first request of each iteration resets the jar (unless noCookiesReset;
 // a jar that never held a cookie nor was handed to the script is kept, as
 // it is still empty) and, with noVUConnectionReuse, closes idle connections.
+// What VUs would otherwise each hold a copy of is shared by the process:
+// the dns option's resolver and its cache (one per dns setting), the
+// parsed tlsAuth certificates, parsed URLs and request tag sets.
 //
 // # The wire
 //

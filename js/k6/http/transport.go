@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"os"
 	"strings"
@@ -44,6 +45,12 @@ type Transport struct {
 	maxIdlePerHost int
 	noKeepAlives   bool
 	hosts          map[string]string
+	// resolver resolves host names (the dns option); shared by every VU
+	// with the same settings.
+	resolver *resolver
+	// certs are the tlsAuth client certificates (nil without), shared by
+	// every VU with the same options.
+	certs *clientCerts
 	// blocked are the blockHostnames patterns (config.HostnamePattern);
 	// blacklistIPs ranges are checked by the dialer's Control.
 	blocked []string
@@ -112,13 +119,14 @@ var _ http.RoundTripper = (*Transport)(nil)
 
 // NewTransport builds a VU's transport from the consolidated options (nil
 // means defaults): insecureSkipTLSVerify, tlsVersion, tlsCipherSuites,
-// hosts, blockHostnames, blacklistIPs, noConnectionReuse, batch and
-// batchPerHost (idle connections kept per host).
+// tlsAuth, hosts, dns, blockHostnames, blacklistIPs, noConnectionReuse,
+// batch and batchPerHost (idle connections kept per host).
 func NewTransport(opts *config.Options) (*Transport, error) {
 	if opts == nil {
 		opts = &config.Options{}
 	}
-	if _, err := tlsSettings(opts); err != nil {
+	_, certs, err := tlsSettings(opts)
+	if err != nil {
 		return nil, err
 	}
 	hosts := make(map[string]string, len(opts.Hosts))
@@ -132,6 +140,8 @@ func NewTransport(opts *config.Options) (*Transport, error) {
 		opts:           opts,
 		dialer:         &net.Dialer{KeepAlive: 30 * time.Second},
 		hosts:          hosts,
+		resolver:       sharedResolver(opts.DNS.Settings()),
+		certs:          certs,
 		idleTimeout:    90 * time.Second,
 		maxIdlePerHost: int(max(config.Int(opts.Batch, config.DefaultBatch), config.Int(opts.BatchPerHost, config.DefaultBatchPerHost), 6)),
 		noKeepAlives:   config.Bool(opts.NoConnectionReuse, false),
@@ -163,31 +173,45 @@ func NewTransport(opts *config.Options) (*Transport, error) {
 }
 
 // tlsSettings returns the TLS configuration the options ask for:
-// insecureSkipTLSVerify, tlsVersion and tlsCipherSuites.
-func tlsSettings(opts *config.Options) (*tls.Config, error) {
+// insecureSkipTLSVerify, tlsVersion, tlsCipherSuites and tlsAuth (whose
+// certificates it also returns; nil without).
+func tlsSettings(opts *config.Options) (*tls.Config, *clientCerts, error) {
 	tlsConf := &tls.Config{InsecureSkipVerify: config.Bool(opts.InsecureSkipTLSVerify, false)} //nolint:gosec // k6's insecureSkipTLSVerify option
 	if v := opts.TLSVersion; v != nil {
 		minV, err := tlsVersion(v.Min)
 		if err != nil {
-			return nil, fmt.Errorf("option tlsVersion.min: %w", err)
+			return nil, nil, fmt.Errorf("option tlsVersion.min: %w", err)
 		}
 		maxV, err := tlsVersion(v.Max)
 		if err != nil {
-			return nil, fmt.Errorf("option tlsVersion.max: %w", err)
+			return nil, nil, fmt.Errorf("option tlsVersion.max: %w", err)
 		}
 		if minV != 0 && maxV != 0 && minV > maxV {
-			return nil, fmt.Errorf("option tlsVersion: min %q is above max %q", v.Min, v.Max)
+			return nil, nil, fmt.Errorf("option tlsVersion: min %q is above max %q", v.Min, v.Max)
 		}
 		tlsConf.MinVersion, tlsConf.MaxVersion = minV, maxV
 	}
 	for _, name := range opts.TLSCipherSuites {
 		id, ok := config.CipherSuite(name)
 		if !ok {
-			return nil, fmt.Errorf("option tlsCipherSuites: %q is not a TLS cipher suite", name)
+			return nil, nil, fmt.Errorf("option tlsCipherSuites: %q is not a TLS cipher suite", name)
 		}
 		tlsConf.CipherSuites = append(tlsConf.CipherSuites, id)
 	}
-	return tlsConf, nil
+	certs, err := clientCertsFor(opts.TLSAuth)
+	if err != nil {
+		return nil, nil, err
+	}
+	if certs != nil {
+		// Connections dialled by dialTLS get the certificate of their
+		// server name; this one serves the others (HTTPS through a proxy),
+		// which only an entry without domains applies to.
+		fallback := certs.forHost("")
+		tlsConf.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) {
+			return fallback, nil
+		}
+	}
+	return tlsConf, certs, nil
 }
 
 // baseTransport returns net/http's transport for t (nil when t wraps a
@@ -201,7 +225,7 @@ func (t *Transport) baseTransport() *http.Transport {
 	if b := t.base.Load(); b != nil {
 		return b
 	}
-	tlsConf, _ := tlsSettings(t.opts) // checked by NewTransport
+	tlsConf, _, _ := tlsSettings(t.opts) // checked by NewTransport
 	b := &http.Transport{
 		Proxy:               http.ProxyFromEnvironment,
 		DialContext:         t.dialContext,
@@ -211,6 +235,9 @@ func (t *Transport) baseTransport() *http.Transport {
 		DisableKeepAlives:   t.noKeepAlives,
 		MaxIdleConnsPerHost: t.maxIdlePerHost,
 		IdleConnTimeout:     t.idleTimeout,
+	}
+	if t.certs != nil && t.certs.perHost {
+		b.DialTLSContext = t.dialTLS
 	}
 	t.base.Store(b)
 	return b
@@ -254,6 +281,10 @@ func (t *Transport) takeBytes() (sent, received int64) {
 	return t.sent.Swap(0), t.received.Swap(0)
 }
 
+// dialContext connects to a "host:port" for a request: it refuses blocked
+// host names, applies the hosts option, resolves a host name with the dns
+// option's resolver (a hosts entry mapping to an address wins over DNS)
+// and counts the connection's bytes.
 func (t *Transport) dialContext(ctx context.Context, network, addr string) (net.Conn, error) {
 	if len(t.blocked) > 0 {
 		if err := t.checkHostname(addr); err != nil {
@@ -261,11 +292,50 @@ func (t *Transport) dialContext(ctx context.Context, network, addr string) (net.
 		}
 	}
 	addr = t.resolveHost(addr)
+	if t.resolver != nil {
+		host, port, err := net.SplitHostPort(addr)
+		if err == nil && host != "" {
+			if _, perr := netip.ParseAddr(host); perr != nil {
+				ip, err := t.resolver.resolve(ctx, host)
+				if err != nil {
+					return nil, &net.OpError{Op: "dial", Net: network, Err: err}
+				}
+				addr = net.JoinHostPort(ip.String(), port)
+			}
+		}
+	}
 	c, err := t.dialer.DialContext(ctx, network, addr)
 	if err != nil {
 		return nil, err
 	}
 	return &countingConn{Conn: c, t: t}, nil
+}
+
+// dialTLS is net/http's DialTLSContext when some tlsAuth entry has
+// domains: it dials as dialContext does and returns the TLS client
+// connection, not yet handshaken (net/http handshakes it, tracing the
+// handshake as for its own), whose client certificate is the one for the
+// server name — which tls.Config.GetClientCertificate is not told.
+func (t *Transport) dialTLS(ctx context.Context, network, addr string) (net.Conn, error) {
+	conn, err := t.dialContext(ctx, network, addr)
+	if err != nil {
+		return nil, err
+	}
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		host = addr
+	}
+	// The base transport's configuration, with the protocols (h2) net/http
+	// added to it before its first dial.
+	cfg := t.base.Load().TLSClientConfig.Clone()
+	if cfg.ServerName == "" {
+		cfg.ServerName = host
+	}
+	cert := t.certs.forHost(host)
+	cfg.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) {
+		return cert, nil
+	}
+	return tls.Client(conn, cfg), nil
 }
 
 // resolveHost applies the hosts option to a "host:port" address: an entry
