@@ -38,6 +38,7 @@ type optionFlags struct {
 	setupTimeout, teardownTimeout               string
 
 	blacklistIPs, blockHostnames []string
+	dns                          string
 
 	env                  []string
 	includeSystemEnvVars bool
@@ -75,6 +76,7 @@ func (f *optionFlags) register(fs *pflag.FlagSet, includeSystemEnvDefault bool) 
 	fs.Lookup("http-debug").NoOptDefVal = "headers"
 	fs.StringSliceVar(&f.blacklistIPs, "blacklist-ip", nil, "refuse to connect to an IP `range` (CIDR, e.g. 10.0.0.0/8, or an address); repeat or separate with commas")
 	fs.StringSliceVar(&f.blockHostnames, "block-hostnames", nil, "refuse requests to a host `name` (*.example.com blocks its subdomains); repeat or separate with commas")
+	fs.StringVar(&f.dns, "dns", "", "DNS resolution: ttl=5m|0|inf|<ms>,select=random|first|roundRobin,policy=preferIPv4|preferIPv6|onlyIPv4|onlyIPv6|any (default ttl=5m,select=random,policy=preferIPv4)")
 	fs.Int64Var(&f.rps, "rps", 0, "at most this many requests per second, all VUs together (0: no limit)")
 	fs.Int64Var(&f.maxRedirects, "max-redirects", config.DefaultMaxRedirects, "follow at most this many redirects")
 	fs.Int64Var(&f.batch, "batch", config.DefaultBatch, "max parallel requests of http.batch()")
@@ -201,6 +203,13 @@ func (f *optionFlags) layer(fs *pflag.FlagSet) (config.Config, error) {
 	}
 	if set("no-connection-reuse") {
 		c.NoConnectionReuse = b(f.noConnectionReuse)
+	}
+	if set("dns") {
+		d, err := config.ParseDNS("--dns", f.dns)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		c.DNS = d
 	}
 	if set("no-vu-connection-reuse") {
 		c.NoVUConnectionReuse = b(f.noVUConnectionReuse)

@@ -406,6 +406,31 @@ func TestBlocklistFlags(t *testing.T) {
 	}
 }
 
+// --dns layers over K6_DNS field by field, as in k6; a bad value names the flag.
+func TestDNSFlag(t *testing.T) {
+	t.Parallel()
+	c := newCLI(t)
+	c.gs.env["K6_DNS"] = "ttl=1m,select=first"
+	p := c.write("s.js", `export const options = { dns: { policy: 'onlyIPv6' } };
+export default function () {}`)
+	if code := c.run("inspect", "--dns", "policy=any", p); code != 0 {
+		t.Fatalf("exit %d: %s", code, c.stderr)
+	}
+	var got struct {
+		DNS map[string]string `json:"dns"`
+	}
+	if err := json.Unmarshal([]byte(c.stdout.String()), &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.DNS["ttl"] != "1m0s" || got.DNS["select"] != "first" || got.DNS["policy"] != "any" {
+		t.Errorf("dns %v", got.DNS)
+	}
+	c2 := newCLI(t)
+	if code := c2.run("inspect", "--dns", "policy=bogus", p); code != 104 || !strings.Contains(c2.stderr.String(), `--dns`) {
+		t.Errorf("bad --dns: exit %d: %s", code, c2.stderr)
+	}
+}
+
 // --rps caps the requests of all VUs together, through the runner's shared
 // limiter: 3 VUs x 3 requests at 20/s take at least 8 intervals of 50 ms.
 func TestRPSFlag(t *testing.T) {
