@@ -58,8 +58,7 @@ func decodeOptions(obj map[string]json.RawMessage, where string) (Options, []str
 // unsupportedK6Options are k6 option names Stampede accepts and ignores.
 var unsupportedK6Options = map[string]struct{}{
 	"ext": {}, "cloud": {},
-	"localIPs": {}, "metricSamplesBufferSize": {},
-	"browser": {}, "webDashboard": {},
+	"metricSamplesBufferSize": {}, "browser": {}, "webDashboard": {},
 }
 
 // fieldDecoder decodes the JSON value of one option into its destination.
@@ -99,6 +98,7 @@ func optionFields(o *Options) map[string]fieldDecoder {
 		"rps":                      decInt(&o.RPS),
 		"blacklistIPs":             decStringSlice(&o.BlacklistIPs),
 		"blockHostnames":           decStringSlice(&o.BlockHostnames),
+		"localIPs":                 decLocalIPs(&o.LocalIPs),
 		"noConnectionReuse":        decBool(&o.NoConnectionReuse),
 		"noVUConnectionReuse":      decBool(&o.NoVUConnectionReuse),
 		"noCookiesReset":           decBool(&o.NoCookiesReset),

@@ -64,6 +64,11 @@ var envOptions = []envOption{
 	{"K6_TLS_CIPHER_SUITES", envList(func(c *Config) *[]string { return &c.TLSCipherSuites })},
 	{"K6_BLACKLIST_IPS", envList(func(c *Config) *[]string { return &c.BlacklistIPs })},
 	{"K6_BLOCK_HOSTNAMES", envList(func(c *Config) *[]string { return &c.BlockHostnames })},
+	{"K6_LOCAL_IPS", func(c *Config, name, v string) error {
+		p, err := ParseIPPool(name, v)
+		c.LocalIPs = p
+		return err
+	}},
 	{"K6_NO_CONNECTION_REUSE", envBool(func(c *Config) **bool { return &c.NoConnectionReuse })},
 	{"K6_NO_VU_CONNECTION_REUSE", envBool(func(c *Config) **bool { return &c.NoVUConnectionReuse })},
 	{"K6_NO_COOKIES_RESET", envBool(func(c *Config) **bool { return &c.NoCookiesReset })},

@@ -7,15 +7,15 @@ import (
 )
 
 func TestDecodeConfigFile(t *testing.T) {
-	c, warns, err := DecodeConfigFile([]byte(`{"vus": 3, "out": ["json=a.json", "csv=b.csv"], "noUsageReport": true, "localIPs": "10.0.0.1"}`), "/etc/k6.json")
+	c, warns, err := DecodeConfigFile([]byte(`{"vus": 3, "out": ["json=a.json", "csv=b.csv"], "noUsageReport": true, "localIPs": "10.0.0.1", "metricSamplesBufferSize": 1000}`), "/etc/k6.json")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if *c.VUs != 3 || strings.Join(c.Out, " ") != "json=a.json csv=b.csv" {
-		t.Errorf("decoded vus %v out %v", c.VUs, c.Out)
+	if *c.VUs != 3 || strings.Join(c.Out, " ") != "json=a.json csv=b.csv" || c.LocalIPs.String() != "10.0.0.1" {
+		t.Errorf("decoded vus %v out %v localIPs %v", c.VUs, c.Out, c.LocalIPs)
 	}
-	if len(warns) != 1 || !strings.Contains(warns[0], `"localIPs"`) {
-		t.Errorf("warnings %q: want one, for localIPs (noUsageReport is accepted silently)", warns)
+	if len(warns) != 1 || !strings.Contains(warns[0], `"metricSamplesBufferSize"`) {
+		t.Errorf("warnings %q: want one, for metricSamplesBufferSize (noUsageReport is accepted silently)", warns)
 	}
 	c, _, err = DecodeConfigFile([]byte(`{"out": "json=a.json"}`), "f.json")
 	if err != nil || len(c.Out) != 1 || c.Out[0] != "json=a.json" {

@@ -66,6 +66,10 @@ type Options struct {
 	BatchPerHost        *int64   `json:"batchPerHost,omitempty"`
 	Throw               *bool    `json:"throw,omitempty"`
 	HTTPDebug           *string  `json:"httpDebug,omitempty"`
+
+	// LocalIPs are the local addresses VUs connect from, one per VU
+	// (IPPool.ForVU); nil or empty: the system chooses.
+	LocalIPs *IPPool `json:"localIPs,omitempty"`
 }
 
 // TLSVersions is k6's tlsVersion option: a single version ("tls1.2") or
