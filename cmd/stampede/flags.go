@@ -38,6 +38,7 @@ type optionFlags struct {
 	setupTimeout, teardownTimeout               string
 
 	blacklistIPs, blockHostnames []string
+	localIPs                     []string
 	dns                          string
 
 	env                  []string
@@ -76,6 +77,7 @@ func (f *optionFlags) register(fs *pflag.FlagSet, includeSystemEnvDefault bool) 
 	fs.Lookup("http-debug").NoOptDefVal = "headers"
 	fs.StringSliceVar(&f.blacklistIPs, "blacklist-ip", nil, "refuse to connect to an IP `range` (CIDR, e.g. 10.0.0.0/8, or an address); repeat or separate with commas")
 	fs.StringSliceVar(&f.blockHostnames, "block-hostnames", nil, "refuse requests to a host `name` (*.example.com blocks its subdomains); repeat or separate with commas")
+	fs.StringSliceVar(&f.localIPs, "local-ips", nil, "connect from these local `addresses`, one per VU in turn: IPs, ranges (10.0.0.10-10.0.0.20) and CIDRs (10.0.0.0/24); repeat or separate with commas")
 	fs.StringVar(&f.dns, "dns", "", "DNS resolution: ttl=5m|0|inf|<ms>,select=random|first|roundRobin,policy=preferIPv4|preferIPv6|onlyIPv4|onlyIPv6|any (default ttl=5m,select=random,policy=preferIPv4)")
 	fs.Int64Var(&f.rps, "rps", 0, "at most this many requests per second, all VUs together (0: no limit)")
 	fs.Int64Var(&f.maxRedirects, "max-redirects", config.DefaultMaxRedirects, "follow at most this many redirects")
@@ -222,6 +224,13 @@ func (f *optionFlags) layer(fs *pflag.FlagSet) (config.Config, error) {
 	}
 	if set("block-hostnames") {
 		c.BlockHostnames = f.blockHostnames
+	}
+	if set("local-ips") {
+		p, err := config.ParseIPPool("--local-ips", strings.Join(f.localIPs, ","))
+		if err != nil {
+			errs = append(errs, err)
+		}
+		c.LocalIPs = p
 	}
 	if set("http-debug") {
 		c.HTTPDebug = str(f.httpDebug)
