@@ -54,6 +54,9 @@ type Transport struct {
 	// blocked are the blockHostnames patterns (config.HostnamePattern);
 	// blacklistIPs ranges are checked by the dialer's Control.
 	blocked []string
+	// local is the dialer bound to the VU's localIPs address (boundDialer),
+	// made on the VU's first connection; nil without localIPs.
+	local atomic.Pointer[net.Dialer]
 
 	sent, received atomic.Int64
 
@@ -119,8 +122,18 @@ var _ http.RoundTripper = (*Transport)(nil)
 
 // NewTransport builds a VU's transport from the consolidated options (nil
 // means defaults): insecureSkipTLSVerify, tlsVersion, tlsCipherSuites,
-// tlsAuth, hosts, dns, blockHostnames, blacklistIPs, noConnectionReuse,
-// batch and batchPerHost (idle connections kept per host).
+// tlsAuth, hosts, dns, blockHostnames, blacklistIPs, localIPs,
+// noConnectionReuse, batch and batchPerHost (idle connections kept per
+// host).
+//
+// With localIPs, every connection of the VU (HTTP/1.1, HTTP/2, TLS, to a
+// proxy) is made from the VU's address, config.IPPool.ForVU of the VU id
+// (State.VUID of the VU whose Client uses the transport): VU 1 gets the
+// first address, and so on, as k6 gives them out. As in k6, which binds
+// Go's dialer the same way, a connection to an address of the other IP
+// version fails ("no suitable address found"): an IPv4 source cannot
+// reach an IPv6 address, so the dns policy should match the local IPs'
+// version (the default preferIPv4 does for IPv4 ones).
 func NewTransport(opts *config.Options) (*Transport, error) {
 	if opts == nil {
 		opts = &config.Options{}
@@ -270,7 +283,8 @@ func (t *Transport) CloseIdleConnections() {
 }
 
 // Dialer returns the net.Dialer the transport connects with (nil for a
-// wrapped foreign transport).
+// wrapped foreign transport); with localIPs, connections are made by a
+// copy of it bound to the VU's address.
 func (t *Transport) Dialer() *net.Dialer { return t.dialer }
 
 // BytesCounted reports whether the transport counts wire bytes.
@@ -304,11 +318,41 @@ func (t *Transport) dialContext(ctx context.Context, network, addr string) (net.
 			}
 		}
 	}
-	c, err := t.dialer.DialContext(ctx, network, addr)
+	d := t.dialer
+	if t.opts != nil && t.opts.LocalIPs.Len() > 0 {
+		d = t.boundDialer()
+	}
+	c, err := d.DialContext(ctx, network, addr)
 	if err != nil {
 		return nil, err
 	}
 	return &countingConn{Conn: c, t: t}, nil
+}
+
+// boundDialer returns t's dialer bound to the localIPs address of the VU
+// whose Client uses t (port 0: the system picks one), made once. Before a
+// Client has used t, there is no VU: the pool's first address is used,
+// and not kept.
+func (t *Transport) boundDialer() *net.Dialer {
+	if d := t.local.Load(); d != nil {
+		return d
+	}
+	var (
+		id    uint64
+		known bool
+	)
+	t.mu.Lock()
+	if c := t.client; c != nil && c.state != nil {
+		id, known = c.state.VUID, true
+	}
+	t.mu.Unlock()
+	d := *t.dialer
+	d.LocalAddr = &net.TCPAddr{IP: t.opts.LocalIPs.ForVU(id).AsSlice()}
+	if !known {
+		return &d
+	}
+	t.local.CompareAndSwap(nil, &d)
+	return t.local.Load()
 }
 
 // dialTLS is net/http's DialTLSContext when some tlsAuth entry has
