@@ -6,6 +6,7 @@ import (
 	_ "github.com/stampede-load/stampede/js/k6/data"      // k6/data
 	_ "github.com/stampede-load/stampede/js/k6/encoding"  // k6/encoding
 	_ "github.com/stampede-load/stampede/js/k6/execution" // k6/execution
+	_ "github.com/stampede-load/stampede/js/k6/html"      // k6/html
 	_ "github.com/stampede-load/stampede/js/k6/http"      // k6/http
 	_ "github.com/stampede-load/stampede/js/k6/metrics"   // k6/metrics
 	_ "github.com/stampede-load/stampede/js/k6/timers"    // k6/timers
