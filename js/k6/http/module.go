@@ -8,6 +8,7 @@ import (
 
 	"github.com/grafana/sobek"
 
+	"github.com/stampede-load/stampede/js/k6/html"
 	"github.com/stampede-load/stampede/js/modules"
 )
 
@@ -41,15 +42,16 @@ type ModuleInstance struct {
 	// The VU's default response callback (setResponseCallback).
 	callback    func(int) bool
 	callbackOff bool
+	jarMethods  bool // (next to callbackOff: one word for both)
 
 	responseProto *sobek.Object
 	jarCtor       *sobek.Object // CookieJar, made on first use
 	jarProto      *sobek.Object // CookieJar.prototype
-	jarMethods    bool
 	urlProto      *sobek.Object
 	fileCtor      *sobek.Object // FileData, made on first use
 	fileProto     *sobek.Object // FileData.prototype
 	jsonParse     sobek.Callable
+	htmlInst      *html.Instance // k6/html, for res.html(), made on first use
 }
 
 // Exports returns k6/http's functions and constants.

@@ -2,30 +2,36 @@ package http
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"unsafe"
 
+	"github.com/PuerkitoBio/goquery"
 	"github.com/grafana/sobek"
 	"github.com/tidwall/gjson"
 )
 
 // jsResponse is the JS face of a Response: a dynamic object whose
 // properties are made on first access and then kept, so a script that only
-// reads status pays for neither headers nor body conversion. json() lives on
-// a shared prototype.
+// reads status pays for neither headers nor body conversion. json(),
+// html(), submitForm() and clickLink() live on a shared prototype.
 type jsResponse struct {
-	mi     *ModuleInstance
-	r      *Response
-	binary bool
-	resp   Response // where r points when the wrapper was made with the response
+	mi        *ModuleInstance
+	r         *Response
+	binary    bool
+	jsonValid int8     // 0 unknown, 1 valid, 2 invalid
+	resp      Response // where r points when the wrapper was made with the response
 
 	body, headers, cookies, timings, request sobek.Value
 	set                                      map[string]sobek.Value // properties the script assigned
 	deleted                                  map[string]bool
 
-	jsonAll   sobek.Value
-	jsonSel   map[string]sobek.Value
-	jsonValid int8 // 0 unknown, 1 valid, 2 invalid
+	jsonAll sobek.Value
+	jsonSel map[string]sobek.Value
+	// doc is the body parsed as HTML by html(), submitForm() or
+	// clickLink(), once. (jsonValid sits in binary's padding so that this
+	// pointer keeps the struct in its 480-byte size class.)
+	doc *goquery.Document
 }
 
 var responseKeys = []string{
@@ -259,17 +265,82 @@ func stringsToAny(ss []string) []any {
 	return out
 }
 
+// responsePrototype is the VU's prototype of Responses: json(), html(),
+// submitForm() and clickLink(), shared by every Response.
 func (mi *ModuleInstance) responsePrototype() *sobek.Object {
 	if mi.responseProto != nil {
 		return mi.responseProto
 	}
-	p := mi.rt.NewObject()
-	_ = p.Set("json", func(c sobek.FunctionCall) sobek.Value {
-		jr := mi.thisResponse(c.This, "json")
-		return jr.json(c.Argument(0))
-	})
+	p := mi.rt.NewDynamicObject(&responseProto{mi: mi})
 	mi.responseProto = p
 	return p
+}
+
+// responseProto is the Response prototype (a sobek.DynamicObject): its
+// methods are made when the script first reads them, so a VU pays for
+// those its script uses. Like a class's methods they are not enumerable;
+// the script may add properties.
+type responseProto struct {
+	mi                                *ModuleInstance
+	json, html, submitForm, clickLink sobek.Value
+	extra                             map[string]sobek.Value
+}
+
+var responseMethods = []string{"json", "html", "submitForm", "clickLink"}
+
+func (p *responseProto) Get(key string) sobek.Value {
+	if v, ok := p.extra[key]; ok {
+		return v
+	}
+	var slot *sobek.Value
+	var call func(jr *jsResponse, arg sobek.Value) sobek.Value
+	switch key {
+	case "json":
+		slot, call = &p.json, (*jsResponse).json
+	case "html":
+		slot, call = &p.html, (*jsResponse).html
+	case "submitForm":
+		slot, call = &p.submitForm, (*jsResponse).submitForm
+	case "clickLink":
+		slot, call = &p.clickLink, (*jsResponse).clickLink
+	default:
+		return nil
+	}
+	if *slot == nil {
+		mi := p.mi
+		*slot = mi.rt.ToValue(func(c sobek.FunctionCall) sobek.Value {
+			return call(mi.thisResponse(c.This, key), c.Argument(0))
+		})
+	}
+	return *slot
+}
+
+func (p *responseProto) Set(key string, val sobek.Value) bool {
+	if p.extra == nil {
+		p.extra = make(map[string]sobek.Value, 1)
+	}
+	p.extra[key] = val
+	return true
+}
+
+func (p *responseProto) Has(key string) bool {
+	if _, ok := p.extra[key]; ok {
+		return true
+	}
+	return slices.Contains(responseMethods, key)
+}
+
+func (p *responseProto) Delete(key string) bool {
+	delete(p.extra, key)
+	return true
+}
+
+func (p *responseProto) Keys() []string {
+	keys := make([]string, 0, len(p.extra))
+	for k := range p.extra {
+		keys = append(keys, k)
+	}
+	return keys
 }
 
 func (mi *ModuleInstance) thisResponse(this sobek.Value, method string) *jsResponse {
