@@ -33,6 +33,7 @@ var modules = map[string]string{
 	"k6/execution": "execution/index.d.ts",
 	"k6/crypto":    "crypto/index.d.ts",
 	"k6/encoding":  "encoding/index.d.ts",
+	"k6/html":      "html/index.d.ts",
 	"k6/data":      "data/index.d.ts",
 	"k6/timers":    "timers/index.d.ts",
 }
