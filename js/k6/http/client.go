@@ -105,6 +105,7 @@ func clientForState(state *modules.State) (*Client, error) {
 			if err != nil {
 				return nil, err
 			}
+			nt.bindVU(state.VUID)
 			t = nt
 			state.Dialer = t.dialer
 		default:

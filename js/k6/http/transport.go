@@ -54,9 +54,6 @@ type Transport struct {
 	// blocked are the blockHostnames patterns (config.HostnamePattern);
 	// blacklistIPs ranges are checked by the dialer's Control.
 	blocked []string
-	// local is the dialer bound to the VU's localIPs address (boundDialer),
-	// made on the VU's first connection; nil without localIPs.
-	local atomic.Pointer[net.Dialer]
 
 	sent, received atomic.Int64
 
@@ -127,9 +124,9 @@ var _ http.RoundTripper = (*Transport)(nil)
 // host).
 //
 // With localIPs, every connection of the VU (HTTP/1.1, HTTP/2, TLS, to a
-// proxy) is made from the VU's address, config.IPPool.ForVU of the VU id
-// (State.VUID of the VU whose Client uses the transport): VU 1 gets the
-// first address, and so on, as k6 gives them out. As in k6, which binds
+// proxy) is made from the VU's address once bindVU gave the transport its
+// VU: config.IPPool.ForVU of the VU id; VU 1 gets the first address, and so
+// on, as k6 gives them out. As in k6, which binds
 // Go's dialer the same way, a connection to an address of the other IP
 // version fails ("no suitable address found"): an IPv4 source cannot
 // reach an IPv6 address, so the dns policy should match the local IPs'
@@ -283,8 +280,7 @@ func (t *Transport) CloseIdleConnections() {
 }
 
 // Dialer returns the net.Dialer the transport connects with (nil for a
-// wrapped foreign transport); with localIPs, connections are made by a
-// copy of it bound to the VU's address.
+// wrapped foreign transport), bound to the VU's localIPs address if any.
 func (t *Transport) Dialer() *net.Dialer { return t.dialer }
 
 // BytesCounted reports whether the transport counts wire bytes.
@@ -318,41 +314,23 @@ func (t *Transport) dialContext(ctx context.Context, network, addr string) (net.
 			}
 		}
 	}
-	d := t.dialer
-	if t.opts != nil && t.opts.LocalIPs.Len() > 0 {
-		d = t.boundDialer()
-	}
-	c, err := d.DialContext(ctx, network, addr)
+	c, err := t.dialer.DialContext(ctx, network, addr)
 	if err != nil {
 		return nil, err
 	}
 	return &countingConn{Conn: c, t: t}, nil
 }
 
-// boundDialer returns t's dialer bound to the localIPs address of the VU
-// whose Client uses t (port 0: the system picks one), made once. Before a
-// Client has used t, there is no VU: the pool's first address is used,
-// and not kept.
-func (t *Transport) boundDialer() *net.Dialer {
-	if d := t.local.Load(); d != nil {
-		return d
+// bindVU makes the transport's connections leave from the localIPs
+// address of VU id (port 0: the system picks one); without localIPs it does
+// nothing. Call it before the first connection.
+func (t *Transport) bindVU(id uint64) {
+	if t.opts == nil || t.opts.LocalIPs.Len() == 0 {
+		return
 	}
-	var (
-		id    uint64
-		known bool
-	)
-	t.mu.Lock()
-	if c := t.client; c != nil && c.state != nil {
-		id, known = c.state.VUID, true
-	}
-	t.mu.Unlock()
 	d := *t.dialer
 	d.LocalAddr = &net.TCPAddr{IP: t.opts.LocalIPs.ForVU(id).AsSlice()}
-	if !known {
-		return &d
-	}
-	t.local.CompareAndSwap(nil, &d)
-	return t.local.Load()
+	t.dialer = &d
 }
 
 // dialTLS is net/http's DialTLSContext when some tlsAuth entry has
