@@ -79,6 +79,9 @@ type Runner struct {
 
 	// The VU of the first init run, used for setup, teardown and handleSummary (__VU 0).
 	mainVU *VU
+	// mainBusy holds a token while the main VU runs one of them: the REST
+	// API can call setup or teardown while the engine runs another.
+	mainBusy chan struct{}
 
 	refs moduleRefs // module resolution shared by the VUs' init contexts
 
@@ -128,6 +131,7 @@ func New(ctx context.Context, cfg LoadConfig) (*Runner, error) {
 	mainURL := &url.URL{Scheme: "file", Path: filepath.ToSlash(filepath.Clean(p))}
 
 	r := &Runner{
+		mainBusy: make(chan struct{}, 1),
 		loader:   newLoader(cfg.FS),
 		fs:       cfg.FS,
 		mainURL:  mainURL,
@@ -263,6 +267,18 @@ func (r *Runner) SetSetupData(data json.RawMessage) {
 	r.mu.Unlock()
 }
 
+// takeMain waits until the main VU is free (or ctx ends) and returns the
+// function that frees it: setup, teardown and handleSummary run on it one at
+// a time.
+func (r *Runner) takeMain(ctx context.Context) (release func(), err error) {
+	select {
+	case r.mainBusy <- struct{}{}:
+		return func() { <-r.mainBusy }, nil
+	case <-ctx.Done():
+		return nil, fmt.Errorf("waiting for the main VU: %w", context.Cause(ctx))
+	}
+}
+
 // runMain runs the exported function name on the main VU (__VU 0) in the
 // group "::"+name, with samples going to out, and waits for its event loop
 // and returned promise. It returns the function's (settled) result.
@@ -350,6 +366,11 @@ func timeoutErr(ctx context.Context, err error, sentinel error) error {
 // ctx's deadline passes, setup is interrupted and the error wraps
 // engine.ErrSetupTimeout.
 func (r *Runner) Setup(ctx context.Context, out metrics.Ingester) (json.RawMessage, error) {
+	release, err := r.takeMain(ctx)
+	if err != nil {
+		return nil, timeoutErr(ctx, err, engine.ErrSetupTimeout)
+	}
+	defer release()
 	ret, err := r.runMain(ctx, "setup", out, nil)
 	if err != nil {
 		return nil, timeoutErr(ctx, err, engine.ErrSetupTimeout)
@@ -365,7 +386,12 @@ func (r *Runner) Setup(ctx context.Context, out metrics.Ingester) (json.RawMessa
 // Teardown runs the exported teardown(data) with a copy of the setup data.
 // When ctx's deadline passes the error wraps engine.ErrTeardownTimeout.
 func (r *Runner) Teardown(ctx context.Context, out metrics.Ingester) error {
-	_, err := r.runMain(ctx, "teardown", out, func(v *VU) ([]sobek.Value, error) {
+	release, err := r.takeMain(ctx)
+	if err != nil {
+		return timeoutErr(ctx, err, engine.ErrTeardownTimeout)
+	}
+	defer release()
+	_, err = r.runMain(ctx, "teardown", out, func(v *VU) ([]sobek.Value, error) {
 		data, err := v.parseJSON(r.setupDataJSON())
 		if err != nil {
 			return nil, err
@@ -382,6 +408,11 @@ func (r *Runner) HandleSummary(ctx context.Context, data map[string]any) (map[st
 	if err != nil {
 		return nil, fmt.Errorf("summary data: %w", err)
 	}
+	release, err := r.takeMain(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	discard := metrics.IngesterFunc(func([]metrics.Sample) {})
 	ret, err := r.runMain(ctx, "handleSummary", discard, func(v *VU) ([]sobek.Value, error) {
 		d, err := v.parseJSON(raw)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stampede-load/stampede/engine"
 )
@@ -58,5 +59,48 @@ func TestRunnerException(t *testing.T) {
 	err := activate(context.Background(), e.vu(1), "").RunOnce()
 	if !errors.Is(err, engine.ErrScriptException) || !strings.Contains(err.Error(), "file:///s/script.js:2:9") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// The REST API can run setup or teardown while the engine runs another on
+// the same main VU: they take turns (the race detector sees the runtime
+// shared otherwise), and a call that cannot get the VU before its deadline
+// times out.
+func TestMainVUTakesTurns(t *testing.T) {
+	t.Parallel()
+	e := mustLoad(t, map[string]string{"script.js": `
+		let inside = 0;
+		function busy(what) {
+			if (inside++ !== 0) throw new Error(what + " ran while another main function was running");
+			const end = Date.now() + 20;
+			while (Date.now() < end) {}
+			inside--;
+			return { what };
+		}
+		export function setup() { return busy("setup") }
+		export default function () {}
+		export function teardown() { busy("teardown") }
+		export function handleSummary() { busy("handleSummary"); return {} }`})
+	errs := make(chan error, 12)
+	for range 4 {
+		go func() { _, err := e.r.Setup(context.Background(), e.out); errs <- err }()
+		go func() { errs <- e.r.Teardown(context.Background(), e.out) }()
+		go func() { _, err := e.r.HandleSummary(context.Background(), map[string]any{}); errs <- err }()
+	}
+	for range 12 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+
+	release, err := e.r.TakeMainForTest(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release()
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if err := e.r.Teardown(ctx, e.out); !errors.Is(err, engine.ErrTeardownTimeout) {
+		t.Errorf("teardown waiting past its deadline: %v", err)
 	}
 }
