@@ -48,6 +48,9 @@ type LoadConfig struct {
 	// Registry and BuiltinMetrics are the test run's metrics; created when nil.
 	Registry       *metrics.Registry
 	BuiltinMetrics *metrics.BuiltinMetrics
+	// Secrets are the run's secret sources (k6/secrets), shared by all
+	// VUs; nil: none.
+	Secrets modules.Secrets
 }
 
 // Runner is a loaded script. It implements engine.Runner. Options,
@@ -62,6 +65,7 @@ type Runner struct {
 	logger   logrus.FieldLogger
 	registry *metrics.Registry
 	builtin  *metrics.BuiltinMetrics
+	secrets  modules.Secrets
 
 	options   config.Options // the script's exported options
 	exported  map[string]bool
@@ -140,6 +144,7 @@ func New(ctx context.Context, cfg LoadConfig) (*Runner, error) {
 		logger:   cfg.Logger,
 		registry: cfg.Registry,
 		builtin:  cfg.BuiltinMetrics,
+		secrets:  cfg.Secrets,
 		exported: make(map[string]bool),
 	}
 	src := cfg.Source

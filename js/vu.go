@@ -74,6 +74,7 @@ func (r *Runner) newVU(ctx context.Context, id, idGlobal uint64) (*VU, error) {
 		BuiltinMetrics: r.builtin,
 		Env:            r.env,
 		Options:        opts,
+		Secrets:        r.secrets,
 	})
 	rt := v.rt
 	v.env = &envObject{rt: rt, base: r.env, keys: r.envKeys}

@@ -23,6 +23,17 @@ type InitEnvironment struct {
 	BuiltinMetrics *metrics.BuiltinMetrics
 	Env            map[string]string // __ENV
 	Options        *config.Options   // the script's options as far as known at init (read-only)
+	// Secrets are the run's --secret-source sources, shared by all VUs
+	// (nil: none given). k6/secrets reads them.
+	Secrets Secrets
+}
+
+// Secrets gives secret values (a *secretsource.Manager). Get may block; it
+// is safe for concurrent use and its errors never contain a secret value.
+type Secrets interface {
+	// Get returns the secret key from the source named source, or from the
+	// default source when source is "".
+	Get(source, key string) (string, error)
 }
 
 // State is a VU's run-time state, given to modules once init is over.

@@ -56,6 +56,7 @@ type settings struct {
 	fs      fs.FS
 	env     map[string]string
 	options *config.Options
+	secrets modules.Secrets
 }
 
 // WithContext makes ctx the parent of the VU's context.
@@ -66,6 +67,9 @@ func WithFS(fsys fs.FS) Option { return func(s *settings) { s.fs = fsys } }
 
 // WithEnv sets InitEnv.Env (__ENV).
 func WithEnv(env map[string]string) Option { return func(s *settings) { s.env = env } }
+
+// WithSecrets sets InitEnv.Secrets (what k6/secrets reads).
+func WithSecrets(s modules.Secrets) Option { return func(st *settings) { st.secrets = s } }
 
 // WithOptions sets the options InitEnv and NewState expose.
 func WithOptions(o *config.Options) Option { return func(s *settings) { s.options = o } }
@@ -103,6 +107,7 @@ func New(t testing.TB, opts ...Option) *Runtime {
 		BuiltinMetrics: r.BuiltinMetrics,
 		Env:            s.env,
 		Options:        s.options,
+		Secrets:        s.secrets,
 	}
 	r.vu.SetInitEnv(r.InitEnv)
 	rt := r.vu.Runtime()

@@ -9,6 +9,7 @@ import (
 	_ "github.com/stampede-load/stampede/js/k6/html"      // k6/html
 	_ "github.com/stampede-load/stampede/js/k6/http"      // k6/http
 	_ "github.com/stampede-load/stampede/js/k6/metrics"   // k6/metrics
+	_ "github.com/stampede-load/stampede/js/k6/secrets"   // k6/secrets
 	_ "github.com/stampede-load/stampede/js/k6/timers"    // k6/timers
 	_ "github.com/stampede-load/stampede/js/x/stripe"     // k6/x/stripe
 	_ "github.com/stampede-load/stampede/prom/promjs"     // k6/x/prom

@@ -36,6 +36,7 @@ var modules = map[string]string{
 	"k6/html":      "html/index.d.ts",
 	"k6/data":      "data/index.d.ts",
 	"k6/timers":    "timers/index.d.ts",
+	"k6/secrets":   "secrets/index.d.ts",
 }
 
 var (
