@@ -18,6 +18,7 @@ import (
 	"github.com/stampede-load/stampede/js"
 	"github.com/stampede-load/stampede/metrics"
 	"github.com/stampede-load/stampede/output"
+	"github.com/stampede-load/stampede/secretsource"
 	"github.com/stampede-load/stampede/summary"
 	"github.com/stampede-load/stampede/target"
 )
@@ -32,6 +33,7 @@ type runCmd struct {
 	embeddedTarget bool
 	address        string
 	linger         bool
+	secretSources  []string
 }
 
 func newRunCmd(gs *globalState, gf *globalFlags) *cobra.Command {
@@ -55,6 +57,10 @@ func newRunCmd(gs *globalState, gf *globalFlags) *cobra.Command {
 		"serve k6's REST API on this `host:port` (e.g. localhost:6565) to watch and control the run: stampede status, pause, resume, scale, stats (default: off, as in k6 v2; $K6_ADDRESS)")
 	cmd.Flags().BoolVarP(&c.linger, "linger", "l", envBool(gs, "K6_LINGER"),
 		"after the test and its summary, keep running (and the REST API serving) until Ctrl+C; the exit code is the test's")
+	cmd.Flags().StringArrayVar(&c.secretSources, "secret-source", nil,
+		"a source of secrets for k6/secrets, as in k6 (`TYPE=CONFIG`): file=PATH, file=name=NAME,filename=PATH, mock=KEY=VALUE,... "+
+			"(add name=NAME to name it, default to make it what secrets.get() reads); repeatable. "+
+			"Values the script retrieves are shown as ***SECRET_REDACTED*** in the logs")
 	// k6 command lines in CI often carry --no-usage-report; Stampede never
 	// reports usage, so the flag is accepted and changes nothing.
 	cmd.Flags().Bool("no-usage-report", false, "accepted for k6 command lines: Stampede never sends usage reports")
@@ -80,7 +86,8 @@ func (c *runCmd) run(cmd *cobra.Command, script string) error {
 	envLayer, envErr := config.FromEnv(gs.env)
 	scriptEnv, scriptEnvErr := c.flags.scriptEnv(gs, cmd.Flags())
 	file, fileErr := c.flags.loadFileLayer(gs, cmd.Flags())
-	if err := errors.Join(cliErr, envErr, scriptEnvErr, fileErr); err != nil {
+	secrets, secretsErr := c.secretManager()
+	if err := errors.Join(cliErr, envErr, scriptEnvErr, fileErr, secretsErr); err != nil {
 		return err
 	}
 	if c.embeddedTarget {
@@ -93,7 +100,10 @@ func (c *runCmd) run(cmd *cobra.Command, script string) error {
 
 	reg := metrics.NewRegistry()
 	builtin := metrics.RegisterBuiltins(reg)
-	runner, err := loadScript(ctx, gs, script, scriptEnv, reg, builtin)
+	runner, err := js.New(ctx, js.LoadConfig{
+		Path: script, CWD: gs.cwd, Env: scriptEnv, Logger: gs.logger,
+		Registry: reg, BuiltinMetrics: builtin, Secrets: secrets,
+	})
 	if err != nil {
 		return interruptedOr(ctx, err)
 	}
@@ -155,6 +165,20 @@ func (c *runCmd) run(cmd *cobra.Command, script string) error {
 		sig.linger()
 	}
 	return runErr
+}
+
+// secretManager builds the --secret-source sources, once for the process
+// and all its VUs, and makes the logger redact every value they hand out
+// (k6/secrets). With no source given, its get() rejects with a hint.
+func (c *runCmd) secretManager() (*secretsource.Manager, error) {
+	m, err := secretsource.Build(c.secretSources, c.gs.cwd, nil)
+	if err != nil {
+		return nil, err
+	}
+	if m.Len() > 0 {
+		c.gs.logger.AddHook(m.Redactor().Hook())
+	}
+	return m, nil
 }
 
 // checkControl refuses a paused start that nothing could resume, and warns
