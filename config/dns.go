@@ -209,6 +209,22 @@ func (d *DNS) set(key, val string) string {
 	return ""
 }
 
+// decTextForm decodes raw into *dst when it is a JSON string: an option's
+// text form (as its env var and flag take it), read by parse. It reports
+// false, and does nothing, for a value of any other kind.
+func decTextForm[T any](path string, raw json.RawMessage, dst **T, parse func(option, s string) (*T, error)) (bool, error) {
+	var s string
+	if kindOf(raw) != '"' || json.Unmarshal(raw, &s) != nil {
+		return false, nil
+	}
+	v, err := parse(path, s)
+	if err != nil {
+		return true, err
+	}
+	*dst = v
+	return true, nil
+}
+
 // decDNS decodes the dns option: {ttl, select, policy} (ttl a string or
 // milliseconds), or its text form "ttl=5m,select=random,policy=any".
 func decDNS(dst **DNS) fieldDecoder {
@@ -216,18 +232,10 @@ func decDNS(dst **DNS) fieldDecoder {
 		if isNull(raw) {
 			return nil
 		}
+		if ok, err := decTextForm(path, raw, dst, ParseDNS); ok {
+			return err
+		}
 		switch kindOf(raw) {
-		case '"':
-			var s string
-			if json.Unmarshal(raw, &s) != nil {
-				break
-			}
-			d, err := ParseDNS(path, s)
-			if err != nil {
-				return err
-			}
-			*dst = d
-			return nil
 		case '{':
 			var obj map[string]json.RawMessage
 			if json.Unmarshal(raw, &obj) != nil {

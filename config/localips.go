@@ -253,18 +253,10 @@ func decLocalIPs(dst **IPPool) fieldDecoder {
 		if isNull(raw) {
 			return nil
 		}
+		if ok, err := decTextForm(path, raw, dst, ParseIPPool); ok {
+			return err
+		}
 		switch kindOf(raw) {
-		case '"':
-			var s string
-			if json.Unmarshal(raw, &s) != nil {
-				break
-			}
-			p, err := ParseIPPool(path, s)
-			if err != nil {
-				return err
-			}
-			*dst = p
-			return nil
 		case '[':
 			var elems []json.RawMessage
 			if json.Unmarshal(raw, &elems) != nil {
