@@ -39,3 +39,7 @@ func DurationValue(v sobek.Value) (time.Duration, error) {
 		return 0, fmt.Errorf("%s is not a duration; use a string such as \"30s\" or a number of milliseconds", v.String())
 	}
 }
+
+// IsNullish reports whether v is missing, undefined or null: an argument
+// or option a script did not give.
+func IsNullish(v sobek.Value) bool { return v == nil || sobek.IsUndefined(v) || sobek.IsNull(v) }

@@ -47,3 +47,18 @@ func TestDurationValue(t *testing.T) {
 		})
 	}
 }
+
+func TestIsNullish(t *testing.T) {
+	rt := sobek.New()
+	for _, tt := range []struct {
+		v    sobek.Value
+		want bool
+	}{
+		{nil, true}, {sobek.Undefined(), true}, {sobek.Null(), true},
+		{rt.ToValue(0), false}, {rt.ToValue(""), false}, {rt.ToValue(false), false}, {rt.NewObject(), false},
+	} {
+		if got := IsNullish(tt.v); got != tt.want {
+			t.Errorf("IsNullish(%v) = %t", tt.v, got)
+		}
+	}
+}

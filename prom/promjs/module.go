@@ -204,11 +204,9 @@ func configError(err error) error {
 	return errors.New("prom: invalid client config: " + strings.Join(parts, "; "))
 }
 
-func isNullish(v sobek.Value) bool { return v == nil || sobek.IsUndefined(v) || sobek.IsNull(v) }
-
 func (mi *ModuleInstance) parseConfig(v sobek.Value) (prom.Config, error) {
 	var cfg prom.Config
-	if isNullish(v) {
+	if modules.IsNullish(v) {
 		return cfg, configError(prom.Config{}.Validate())
 	}
 	obj, ok := v.(*sobek.Object)
@@ -223,14 +221,14 @@ func (mi *ModuleInstance) parseConfig(v sobek.Value) (prom.Config, error) {
 			problems = append(problems, fmt.Sprintf("option %q is unknown; known options: url, bearerToken, timeout, headers", k))
 		}
 	}
-	if u := obj.Get("url"); !isNullish(u) {
+	if u := obj.Get("url"); !modules.IsNullish(u) {
 		cfg.URL = u.String()
 	}
-	if t := obj.Get("bearerToken"); !isNullish(t) {
+	if t := obj.Get("bearerToken"); !modules.IsNullish(t) {
 		cfg.BearerToken = promconfig.Secret(t.String())
 	}
 	cfg.Timeout = prom.DefaultTimeout
-	if t := obj.Get("timeout"); !isNullish(t) {
+	if t := obj.Get("timeout"); !modules.IsNullish(t) {
 		d, err := modules.DurationValue(t)
 		if err != nil {
 			problems = append(problems, "timeout: "+err.Error())
@@ -238,7 +236,7 @@ func (mi *ModuleInstance) parseConfig(v sobek.Value) (prom.Config, error) {
 			cfg.Timeout = d
 		}
 	}
-	if h := obj.Get("headers"); !isNullish(h) {
+	if h := obj.Get("headers"); !modules.IsNullish(h) {
 		ho, ok := h.(*sobek.Object)
 		if !ok || ho.ClassName() == "Array" {
 			problems = append(problems, "headers must be an object such as {'X-Scope-OrgID': 'team-a'}")
@@ -299,7 +297,7 @@ func (mi *ModuleInstance) timeArg(v sobek.Value, what string) time.Time {
 }
 
 func describe(v sobek.Value) string {
-	if isNullish(v) {
+	if modules.IsNullish(v) {
 		return v.String()
 	}
 	if s, ok := v.Export().(string); ok {
@@ -348,7 +346,7 @@ func (c *client) query(q string, opts sobek.Value) sobek.Value {
 	rt := c.mi.rt
 	var ts time.Time
 	if o, ok := opts.(*sobek.Object); ok {
-		if t := o.Get("time"); !isNullish(t) {
+		if t := o.Get("time"); !modules.IsNullish(t) {
 			ts = c.mi.timeArg(t, "time")
 		}
 	}
@@ -390,7 +388,7 @@ func (c *client) queryRange(q string, opts sobek.Value) sobek.Value {
 	start := c.mi.timeArg(o.Get("start"), "start")
 	end := c.mi.timeArg(o.Get("end"), "end")
 	var step time.Duration
-	if s := o.Get("step"); !isNullish(s) {
+	if s := o.Get("step"); !modules.IsNullish(s) {
 		d, err := modules.DurationValue(s)
 		if err != nil {
 			c.mi.throwf("prom: queryRange step: %v", err)
@@ -430,7 +428,7 @@ func (c *client) snapshot(queries sobek.Value) sobek.Value {
 	var names []string
 	named := map[string]string{}
 	switch {
-	case isNullish(queries):
+	case modules.IsNullish(queries):
 		for _, q := range prom.DefaultSnapshotQueries {
 			names = append(names, q)
 			named[q] = q
@@ -471,7 +469,7 @@ func (c *client) snapshot(queries sobek.Value) sobek.Value {
 func (mi *ModuleInstance) diff(before, after sobek.Value) sobek.Value {
 	rt := mi.rt
 	obj := func(v sobek.Value) *sobek.Object {
-		if isNullish(v) {
+		if modules.IsNullish(v) {
 			return rt.NewObject()
 		}
 		return v.ToObject(rt)

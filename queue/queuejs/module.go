@@ -153,8 +153,6 @@ func (s vuSink) Add(samples ...metrics.Sample) {
 	}
 }
 
-func isNullish(v sobek.Value) bool { return v == nil || sobek.IsUndefined(v) || sobek.IsNull(v) }
-
 // client is the JS Client's Go side.
 type client struct {
 	mi *ModuleInstance
@@ -229,7 +227,7 @@ func configError(err error, extra []string) error {
 
 func (mi *ModuleInstance) parseConfig(v sobek.Value) (queue.Config, error) {
 	var cfg queue.Config
-	if isNullish(v) {
+	if modules.IsNullish(v) {
 		return cfg, configError(cfg.Validate(), nil)
 	}
 	obj, ok := v.(*sobek.Object)
@@ -245,13 +243,13 @@ func (mi *ModuleInstance) parseConfig(v sobek.Value) (queue.Config, error) {
 		}
 	}
 	str := func(name string) string {
-		if x := obj.Get(name); !isNullish(x) {
+		if x := obj.Get(name); !modules.IsNullish(x) {
 			return x.String()
 		}
 		return ""
 	}
 	cfg.BaseURL, cfg.Region, cfg.Mode = str("baseUrl"), str("region"), str("mode")
-	if t := obj.Get("timeout"); !isNullish(t) {
+	if t := obj.Get("timeout"); !modules.IsNullish(t) {
 		d, err := modules.DurationValue(t)
 		if err != nil {
 			problems = append(problems, "timeout: "+err.Error())
@@ -261,7 +259,7 @@ func (mi *ModuleInstance) parseConfig(v sobek.Value) (queue.Config, error) {
 			cfg.Timeout = d
 		}
 	}
-	if p := obj.Get("paths"); !isNullish(p) {
+	if p := obj.Get("paths"); !modules.IsNullish(p) {
 		po, ok := p.(*sobek.Object)
 		if !ok || po.ClassName() == "Array" {
 			problems = append(problems, "paths must be an object such as {join: '/queue/join'}")
@@ -293,9 +291,9 @@ func (mi *ModuleInstance) parseConfig(v sobek.Value) (queue.Config, error) {
 func (c *client) user(v sobek.Value, method string) queue.User {
 	if o, ok := v.(*sobek.Object); ok {
 		tok, id := o.Get("token"), o.Get("userId")
-		if !isNullish(tok) && tok.String() != "" {
+		if !modules.IsNullish(tok) && tok.String() != "" {
 			u := queue.User{Token: queue.Token(tok.String())}
-			if !isNullish(id) {
+			if !modules.IsNullish(id) {
 				u.UserID = id.String()
 			}
 			return u
@@ -358,7 +356,7 @@ func (c *client) join(user, opts sobek.Value) sobek.Value {
 func (c *client) joinOptions(opts sobek.Value) queue.JoinOptions {
 	var jo queue.JoinOptions
 	if o, ok := opts.(*sobek.Object); ok {
-		if s := o.Get("sessionSeconds"); !isNullish(s) {
+		if s := o.Get("sessionSeconds"); !modules.IsNullish(s) {
 			f := s.ToFloat()
 			if f != math.Trunc(f) || math.IsInf(f, 0) || math.IsNaN(f) {
 				panic(c.mi.rt.NewTypeError(fmt.Sprintf("queue: join: sessionSeconds %s must be a whole number of seconds (1..3600)", s.String())))
@@ -386,7 +384,7 @@ func (c *client) waitForMatch(user, opts sobek.Value) sobek.Value {
 	var wo queue.WaitOptions
 	if o, ok := opts.(*sobek.Object); ok {
 		for name, dst := range map[string]*time.Duration{"timeout": &wo.Timeout, "pollInterval": &wo.PollInterval} {
-			if v := o.Get(name); !isNullish(v) {
+			if v := o.Get(name); !modules.IsNullish(v) {
 				d, err := modules.DurationValue(v)
 				if err != nil {
 					panic(c.mi.rt.NewTypeError(fmt.Sprintf("queue: waitForMatch %s: %v", name, err)))

@@ -180,7 +180,7 @@ var errNoSource = errors.New("parseHTML: the HTML source (first argument) is req
 // src is a string (or an ArrayBuffer or typed array of UTF-8).
 func (h *Instance) parseHTML(call sobek.FunctionCall) sobek.Value {
 	src := call.Argument(0)
-	if isNullish(src) {
+	if modules.IsNullish(src) {
 		panic(h.rt.NewTypeError(errNoSource.Error()))
 	}
 	var doc *goquery.Document
@@ -226,10 +226,6 @@ func bytesOf(v sobek.Value) ([]byte, bool) {
 		return x, true
 	}
 	return nil, false
-}
-
-func isNullish(v sobek.Value) bool {
-	return v == nil || sobek.IsUndefined(v) || sobek.IsNull(v)
 }
 
 // nodeSelection returns a new selection of nodes in the document of base.

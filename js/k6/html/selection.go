@@ -142,7 +142,7 @@ func (s Selection) wrap(gs *goquery.Selection) sobek.Value {
 // traversal is a method taking an optional selector that filters its result.
 func traversal(all func(*goquery.Selection) *goquery.Selection, filtered func(*goquery.Selection, string) *goquery.Selection) selMethod {
 	return func(s Selection, c sobek.FunctionCall) sobek.Value {
-		if sel := c.Argument(0); !isNullish(sel) {
+		if sel := c.Argument(0); !modules.IsNullish(sel) {
 			return s.wrap(filtered(s.sel, sel.String()))
 		}
 		return s.wrap(all(s.sel))
@@ -166,7 +166,7 @@ func until(all func(*goquery.Selection) *goquery.Selection,
 		default:
 			out = all(s.sel)
 		}
-		if f := c.Argument(1); !isNullish(f) {
+		if f := c.Argument(1); !modules.IsNullish(f) {
 			out = out.Filter(f.String())
 		}
 		return s.wrap(out)
@@ -182,7 +182,7 @@ type matcherArg struct {
 }
 
 func (s Selection) matcher(v sobek.Value) matcherArg {
-	if isNullish(v) {
+	if modules.IsNullish(v) {
 		return matcherArg{}
 	}
 	if o, ok := v.(*sobek.Object); ok {
@@ -301,7 +301,7 @@ func (s Selection) get(c sobek.FunctionCall) sobek.Value {
 // this selection. -1 when not found.
 func (s Selection) index(c sobek.FunctionCall) sobek.Value {
 	arg := c.Argument(0)
-	if isNullish(arg) {
+	if modules.IsNullish(arg) {
 		return s.h.rt.ToValue(s.sel.Index())
 	}
 	m := s.matcher(arg)
@@ -381,7 +381,7 @@ func (s Selection) data(c sobek.FunctionCall) sobek.Value {
 		return sobek.Undefined()
 	}
 	n := s.sel.Nodes[0]
-	if key := c.Argument(0); !isNullish(key) {
+	if key := c.Argument(0); !modules.IsNullish(key) {
 		v, ok := attr(n, "data-"+hyphenate(camelCase(key.String())))
 		if !ok {
 			return sobek.Undefined()

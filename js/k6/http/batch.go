@@ -8,6 +8,7 @@ import (
 	"github.com/grafana/sobek"
 
 	"github.com/stampede-load/stampede/config"
+	"github.com/stampede-load/stampede/js/modules"
 )
 
 // DoBatch sends reqs in parallel, at most the batch option (20) at a time
@@ -83,7 +84,7 @@ func (mi *ModuleInstance) batch(v sobek.Value) sobek.Value {
 	rt := mi.rt
 	c := mi.client()
 	o, ok := v.(*sobek.Object)
-	if !ok || isNullish(v) {
+	if !ok || modules.IsNullish(v) {
 		panic(rt.NewTypeError("batch: requests must be an array or an object of requests"))
 	}
 	isArray := o.ClassName() == "Array"
@@ -131,7 +132,7 @@ func (mi *ModuleInstance) parseBatchItem(v sobek.Value) (*Request, error) {
 		methodV, urlV, bodyV, paramsV = o.Get("method"), o.Get("url"), o.Get("body"), o.Get("params")
 	}
 	method := "GET"
-	if !isNullish(methodV) {
+	if !modules.IsNullish(methodV) {
 		method = methodV.String()
 	}
 	return mi.parseRequest(method, urlV, bodyV, paramsV, true)

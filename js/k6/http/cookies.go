@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/grafana/sobek"
+
+	"github.com/stampede-load/stampede/js/modules"
 )
 
 // cookieJar is the JS face of a cookie jar (http.cookieJar(), new
@@ -91,7 +93,7 @@ func (mi *ModuleInstance) jarPrototype() *sobek.Object {
 		if opts, ok := c.Argument(3).(*sobek.Object); ok {
 			for _, k := range opts.Keys() {
 				v := opts.Get(k)
-				if isNullish(v) {
+				if modules.IsNullish(v) {
 					continue
 				}
 				switch k {

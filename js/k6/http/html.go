@@ -11,6 +11,7 @@ import (
 	"github.com/grafana/sobek"
 
 	"github.com/stampede-load/stampede/js/k6/html"
+	"github.com/stampede-load/stampede/js/modules"
 )
 
 var errNoHTMLBody = errors.New("the body is null so it cannot be parsed as HTML; the request likely failed (see error and error_code) or its responseType is \"none\"")
@@ -28,7 +29,7 @@ func (mi *ModuleInstance) htmlModule() *html.Instance {
 func (jr *jsResponse) document() *goquery.Document {
 	rt := jr.mi.rt
 	if v, ok := jr.set["body"]; ok {
-		if isNullish(v) {
+		if modules.IsNullish(v) {
 			panic(rt.NewGoError(errNoHTMLBody))
 		}
 		doc, err := html.Parse([]byte(v.String()))
@@ -55,7 +56,7 @@ func (jr *jsResponse) document() *goquery.Document {
 // Relative URLs in it resolve against the response's URL.
 func (jr *jsResponse) html(selV sobek.Value) sobek.Value {
 	sel := jr.document().Selection
-	if !isNullish(selV) {
+	if !modules.IsNullish(selV) {
 		sel = sel.Find(selV.String())
 	}
 	return jr.mi.htmlModule().Selection(sel, jr.r.URL)
@@ -78,17 +79,17 @@ func (jr *jsResponse) submitForm(arg sobek.Value) sobek.Value {
 	var fields *sobek.Object
 	var params sobek.Value
 	if o, ok := arg.(*sobek.Object); ok {
-		if v := o.Get("formSelector"); !isNullish(v) {
+		if v := o.Get("formSelector"); !modules.IsNullish(v) {
 			formSelector = v.String()
 		}
-		if v := o.Get("submitSelector"); !isNullish(v) {
+		if v := o.Get("submitSelector"); !modules.IsNullish(v) {
 			submitSelector = v.String()
 		}
-		if v := o.Get("fields"); !isNullish(v) {
+		if v := o.Get("fields"); !modules.IsNullish(v) {
 			fields = v.ToObject(rt)
 		}
 		params = o.Get("params")
-	} else if !isNullish(arg) {
+	} else if !modules.IsNullish(arg) {
 		panic(rt.NewTypeError("submitForm: the argument must be an object like {formSelector, fields, submitSelector, params}"))
 	}
 	form := jr.document().Find(formSelector).First()
@@ -118,7 +119,7 @@ func (jr *jsResponse) submitForm(arg sobek.Value) sobek.Value {
 	if fields != nil {
 		for _, k := range fields.Keys() {
 			v := fields.Get(k)
-			if isNullish(v) {
+			if modules.IsNullish(v) {
 				values.Set(k, "")
 				continue
 			}
@@ -140,11 +141,11 @@ func (jr *jsResponse) clickLink(arg sobek.Value) sobek.Value {
 	selector := "a[href]"
 	var params sobek.Value
 	if o, ok := arg.(*sobek.Object); ok {
-		if v := o.Get("selector"); !isNullish(v) {
+		if v := o.Get("selector"); !modules.IsNullish(v) {
 			selector = v.String()
 		}
 		params = o.Get("params")
-	} else if !isNullish(arg) {
+	} else if !modules.IsNullish(arg) {
 		panic(mi.rt.NewTypeError("clickLink: the argument must be an object like {selector, params}"))
 	}
 	sel := jr.document().Find(selector)

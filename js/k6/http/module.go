@@ -155,7 +155,7 @@ func (mi *ModuleInstance) constructor(name string, fn func(sobek.ConstructorCall
 }
 
 func (mi *ModuleInstance) method(v sobek.Value) string {
-	if isNullish(v) {
+	if modules.IsNullish(v) {
 		panic(mi.rt.NewTypeError("request: the method (first argument) is required"))
 	}
 	return v.String()
@@ -255,7 +255,7 @@ func (mi *ModuleInstance) setResponseCallback(call sobek.FunctionCall) sobek.Val
 }
 
 func (mi *ModuleInstance) callbackFrom(v sobek.Value) (cb func(int) bool, off bool, err error) {
-	if isNullish(v) {
+	if modules.IsNullish(v) {
 		return nil, true, nil
 	}
 	if es, ok := v.Export().(*ExpectedStatuses); ok {
@@ -284,7 +284,7 @@ func (e *ExpectedStatuses) Expected(status int) bool {
 }
 
 func intValue(v sobek.Value) (int, bool) {
-	if isNullish(v) {
+	if modules.IsNullish(v) {
 		return 0, false
 	}
 	switch x := v.Export().(type) {
@@ -296,10 +296,6 @@ func intValue(v sobek.Value) (int, bool) {
 		}
 	}
 	return 0, false
-}
-
-func isNullish(v sobek.Value) bool {
-	return v == nil || sobek.IsUndefined(v) || sobek.IsNull(v)
 }
 
 func describe(v sobek.Value) string {

@@ -16,6 +16,7 @@ import (
 	"github.com/grafana/sobek"
 
 	"github.com/stampede-load/stampede/config"
+	"github.com/stampede-load/stampede/js/modules"
 )
 
 // parseRequest turns a script's (method, url, body, params) into a Request.
@@ -40,12 +41,12 @@ func (mi *ModuleInstance) parseRequestInto(req *Request, method string, urlV, bo
 	} else {
 		req.ResponseCallback = mi.callback
 	}
-	if !isNullish(paramsV) {
+	if !modules.IsNullish(paramsV) {
 		if err := mi.parseParams(req, paramsV); err != nil {
 			return err
 		}
 	}
-	if !isNullish(bodyV) {
+	if !modules.IsNullish(bodyV) {
 		if err := mi.parseBody(req, bodyV, owned); err != nil {
 			return err
 		}
@@ -54,7 +55,7 @@ func (mi *ModuleInstance) parseRequestInto(req *Request, method string, urlV, bo
 }
 
 func (mi *ModuleInstance) parseURL(req *Request, v sobek.Value) error {
-	if isNullish(v) {
+	if modules.IsNullish(v) {
 		return fmt.Errorf("%w: the url is required", ErrInvalidRequest)
 	}
 	if o, ok := v.(*sobek.Object); ok {
@@ -77,7 +78,7 @@ func (mi *ModuleInstance) parseParams(req *Request, v sobek.Value) error {
 		val := o.Get(key)
 		switch key {
 		case "headers":
-			if isNullish(val) {
+			if modules.IsNullish(val) {
 				continue
 			}
 			ho := val.ToObject(rt)
@@ -88,13 +89,13 @@ func (mi *ModuleInstance) parseParams(req *Request, v sobek.Value) error {
 			}
 			for _, k := range keys {
 				hv := ho.Get(k)
-				if isNullish(hv) {
+				if modules.IsNullish(hv) {
 					continue
 				}
 				req.Header[textproto.CanonicalMIMEHeaderKey(k)] = []string{hv.String()}
 			}
 		case "tags":
-			if isNullish(val) {
+			if modules.IsNullish(val) {
 				continue
 			}
 			to := val.ToObject(rt)
@@ -113,7 +114,7 @@ func (mi *ModuleInstance) parseParams(req *Request, v sobek.Value) error {
 			}
 			req.Timeout = d
 		case "responseType":
-			if isNullish(val) {
+			if modules.IsNullish(val) {
 				continue
 			}
 			switch s := val.String(); s {
@@ -127,7 +128,7 @@ func (mi *ModuleInstance) parseParams(req *Request, v sobek.Value) error {
 				return fmt.Errorf("%w: responseType %q: allowed are \"text\", \"binary\" and \"none\"", ErrInvalidRequest, s)
 			}
 		case "redirects":
-			if isNullish(val) {
+			if modules.IsNullish(val) {
 				continue
 			}
 			n, ok := intValue(val)
@@ -136,7 +137,7 @@ func (mi *ModuleInstance) parseParams(req *Request, v sobek.Value) error {
 			}
 			req.Redirects = &n
 		case "auth":
-			if isNullish(val) {
+			if modules.IsNullish(val) {
 				continue
 			}
 			switch s := val.String(); s {
@@ -150,7 +151,7 @@ func (mi *ModuleInstance) parseParams(req *Request, v sobek.Value) error {
 				return fmt.Errorf("%w: auth %q: allowed are \"basic\" and \"digest\"", ErrInvalidRequest, s)
 			}
 		case "cookies":
-			if isNullish(val) {
+			if modules.IsNullish(val) {
 				continue
 			}
 			co := val.ToObject(rt)
@@ -158,19 +159,19 @@ func (mi *ModuleInstance) parseParams(req *Request, v sobek.Value) error {
 				cv := co.Get(name)
 				rc := RequestCookie{Name: name}
 				if obj, ok := cv.(*sobek.Object); ok {
-					if x := obj.Get("value"); !isNullish(x) {
+					if x := obj.Get("value"); !modules.IsNullish(x) {
 						rc.Value = x.String()
 					}
-					if x := obj.Get("replace"); !isNullish(x) {
+					if x := obj.Get("replace"); !modules.IsNullish(x) {
 						rc.Replace = x.ToBoolean()
 					}
-				} else if !isNullish(cv) {
+				} else if !modules.IsNullish(cv) {
 					rc.Value = cv.String()
 				}
 				req.Cookies = append(req.Cookies, rc)
 			}
 		case "jar":
-			if isNullish(val) {
+			if modules.IsNullish(val) {
 				continue
 			}
 			j, ok := val.Export().(*cookieJar)
@@ -179,7 +180,7 @@ func (mi *ModuleInstance) parseParams(req *Request, v sobek.Value) error {
 			}
 			req.Jar = j.jar
 		case "compression":
-			if isNullish(val) {
+			if modules.IsNullish(val) {
 				continue
 			}
 			req.Compression = val.String()
@@ -197,7 +198,7 @@ func (mi *ModuleInstance) parseParams(req *Request, v sobek.Value) error {
 // timeoutValue reads the timeout param: milliseconds as a number, or a
 // duration string ("30s", "1m"); a numeric string is milliseconds too.
 func timeoutValue(v sobek.Value) (time.Duration, error) {
-	if isNullish(v) {
+	if modules.IsNullish(v) {
 		return 0, nil
 	}
 	var d time.Duration
@@ -254,7 +255,7 @@ func (mi *ModuleInstance) parseBody(req *Request, v sobek.Value, owned bool) err
 		form := url.Values{}
 		for _, k := range keys {
 			fv := o.Get(k)
-			if isNullish(fv) {
+			if modules.IsNullish(fv) {
 				form.Set(k, "")
 				continue
 			}
@@ -286,7 +287,7 @@ func (mi *ModuleInstance) parseBody(req *Request, v sobek.Value, owned bool) err
 			continue
 		}
 		val := ""
-		if !isNullish(fv) {
+		if !modules.IsNullish(fv) {
 			val = fv.String()
 		}
 		if err := w.WriteField(k, val); err != nil {
@@ -389,15 +390,15 @@ func (mi *ModuleInstance) file(call sobek.FunctionCall) sobek.Value {
 	f := &fileData{rt: mi.rt, dataValue: dv, contentType: "application/octet-stream"}
 	if b, ok := mi.bytesOf(dv, true); ok {
 		f.data = b
-	} else if isNullish(dv) {
+	} else if modules.IsNullish(dv) {
 		panic(mi.rt.NewTypeError("file: data (first argument) is required"))
 	} else {
 		f.data = []byte(dv.String())
 	}
-	if v := call.Argument(1); !isNullish(v) {
+	if v := call.Argument(1); !modules.IsNullish(v) {
 		f.filename = v.String()
 	}
-	if v := call.Argument(2); !isNullish(v) {
+	if v := call.Argument(2); !modules.IsNullish(v) {
 		f.contentType = v.String()
 	}
 	obj := mi.rt.NewDynamicObject(f)

@@ -9,6 +9,8 @@ import (
 	"github.com/PuerkitoBio/goquery"
 	"github.com/grafana/sobek"
 	"github.com/tidwall/gjson"
+
+	"github.com/stampede-load/stampede/js/modules"
 )
 
 // jsResponse is the JS face of a Response: a dynamic object whose
@@ -363,14 +365,14 @@ func (jr *jsResponse) json(selV sobek.Value) sobek.Value {
 	if b == nil {
 		panic(rt.NewGoError(errNoBody))
 	}
-	if isNullish(selV) {
+	if modules.IsNullish(selV) {
 		if jr.jsonAll == nil {
 			var src sobek.Value
 			if jr.binary {
 				src = rt.ToValue(string(b))
 			} else {
 				src = jr.Get("body")
-				if _, ok := src.(*sobek.Object); ok || isNullish(src) {
+				if _, ok := src.(*sobek.Object); ok || modules.IsNullish(src) {
 					src = rt.ToValue(bodyString(b)) // the script replaced res.body
 				}
 			}

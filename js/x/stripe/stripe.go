@@ -72,8 +72,6 @@ var exports = modules.ExportTable[*Stripe]{
 
 // ---- argument helpers ------------------------------------------------------
 
-func nullish(v sobek.Value) bool { return v == nil || sobek.IsUndefined(v) || sobek.IsNull(v) }
-
 // throw raises "<fn>: <err>" as a JS Error.
 func (s *Stripe) throw(fn string, err error) {
 	panic(s.rt.NewGoError(fmt.Errorf("%s: %w", fn, err)))
@@ -87,7 +85,7 @@ func (s *Stripe) typeError(fn, format string, args ...any) {
 // secret reads a secret argument: a string (or ArrayBuffer). Nothing about
 // its value reaches an error message.
 func (s *Stripe) secret(fn, what string, v sobek.Value) stripelib.Secret {
-	if nullish(v) {
+	if modules.IsNullish(v) {
 		s.throw(fn, fmt.Errorf("%s%w", what, stripelib.ErrEmptySecret))
 	}
 	b, err := encoding.Bytes(s.rt, v)
@@ -158,7 +156,7 @@ func isString(v sobek.Value) bool {
 
 // unixSeconds reads a timestamp: whole Unix seconds or a Date; nullish means now.
 func (s *Stripe) unixSeconds(fn, what string, v sobek.Value) int64 {
-	if nullish(v) {
+	if modules.IsNullish(v) {
 		return s.now().Unix()
 	}
 	if o, ok := v.(*sobek.Object); ok && o.ClassName() == "Date" {
@@ -175,7 +173,7 @@ func (s *Stripe) unixSeconds(fn, what string, v sobek.Value) int64 {
 
 // options returns v as an object whose keys are all in allowed; nullish gives nil.
 func (s *Stripe) options(fn, what string, v sobek.Value, allowed ...string) *sobek.Object {
-	if nullish(v) {
+	if modules.IsNullish(v) {
 		return nil
 	}
 	o, ok := v.(*sobek.Object)
@@ -218,10 +216,10 @@ func (s *Stripe) signature(c sobek.FunctionCall) sobek.Value {
 // signHeader builds the header for body from sign()'s options object.
 func (s *Stripe) signHeader(fn string, body []byte, secret stripelib.Secret, ts int64, scheme sobek.Value, rotated sobek.Value) string {
 	opts := stripelib.SignOptions{Timestamp: time.Unix(ts, 0)}
-	if !nullish(scheme) {
+	if !modules.IsNullish(scheme) {
 		opts.Scheme = scheme.String()
 	}
-	if !nullish(rotated) {
+	if !modules.IsNullish(rotated) {
 		ro, ok := rotated.(*sobek.Object)
 		if !ok || ro.ClassName() != "Array" {
 			s.typeError(fn, "rotated must be an array of secrets")
@@ -260,13 +258,13 @@ func (s *Stripe) verify(c sobek.FunctionCall) sobek.Value {
 	const fn = "verify"
 	body, _ := s.payload(fn, c.Argument(0))
 	header := ""
-	if h := c.Argument(1); !nullish(h) {
+	if h := c.Argument(1); !modules.IsNullish(h) {
 		header = h.String()
 	}
 	secret := s.secret(fn, "", c.Argument(2))
 	o := s.options(fn, "option", c.Argument(3), "tolerance")
 	opts := stripelib.VerifyOptions{Now: s.now}
-	if tol := get(o, "tolerance"); !nullish(tol) {
+	if tol := get(o, "tolerance"); !modules.IsNullish(tol) {
 		f := tol.ToFloat()
 		if f > 0 && !math.IsInf(f, 0) {
 			opts.Tolerance = time.Duration(math.Floor(f)) * time.Second
@@ -284,13 +282,13 @@ var eventFields = []string{"id", "created", "apiVersion", "livemode"}
 
 func (s *Stripe) eventOptions(fn string, o *sobek.Object) stripelib.EventOptions {
 	opts := stripelib.EventOptions{Now: s.now}
-	if v := get(o, "id"); !nullish(v) {
+	if v := get(o, "id"); !modules.IsNullish(v) {
 		opts.ID = v.String()
 	}
-	if v := get(o, "created"); !nullish(v) {
+	if v := get(o, "created"); !modules.IsNullish(v) {
 		opts.Created = time.Unix(s.unixSeconds(fn, "created", v), 0)
 	}
-	if v := get(o, "apiVersion"); !nullish(v) {
+	if v := get(o, "apiVersion"); !modules.IsNullish(v) {
 		opts.APIVersion = v.String()
 	}
 	if v := get(o, "livemode"); v != nil {
@@ -337,11 +335,11 @@ func (s *Stripe) toJS(fn string, ev *stripelib.Event, object sobek.Value) sobek.
 func (s *Stripe) event(c sobek.FunctionCall) sobek.Value {
 	const fn = "event"
 	typ := ""
-	if v := c.Argument(0); !nullish(v) {
+	if v := c.Argument(0); !modules.IsNullish(v) {
 		typ = v.String()
 	}
 	object := c.Argument(1)
-	if nullish(object) {
+	if modules.IsNullish(object) {
 		object = s.rt.NewObject()
 	} else if _, ok := object.(*sobek.Object); !ok {
 		s.typeError(fn, "the object (second argument) must be an object")
@@ -358,21 +356,21 @@ func (s *Stripe) event(c sobek.FunctionCall) sobek.Value {
 func (s *Stripe) purchase(fn string, v sobek.Value, amountKey string) stripelib.Purchase {
 	o := s.options(fn, "purchase", v, append([]string{"userId", "tokens", amountKey, "currency", "metadata"}, eventFields...)...)
 	var p stripelib.Purchase
-	if u := get(o, "userId"); !nullish(u) {
+	if u := get(o, "userId"); !modules.IsNullish(u) {
 		p.UserID = u.String()
 	}
 	if p.UserID == "" {
 		s.throw(fn, fmt.Errorf("%w: userId is required", stripelib.ErrInvalidEvent))
 	}
 	p.Tokens = s.wholeNumber(fn, "tokens", get(o, "tokens"), true)
-	if a := get(o, amountKey); !nullish(a) {
+	if a := get(o, amountKey); !modules.IsNullish(a) {
 		n := s.wholeNumber(fn, amountKey, a, false)
 		p.Amount = &n
 	}
-	if cur := get(o, "currency"); !nullish(cur) {
+	if cur := get(o, "currency"); !modules.IsNullish(cur) {
 		p.Currency = cur.String()
 	}
-	if md := get(o, "metadata"); !nullish(md) {
+	if md := get(o, "metadata"); !modules.IsNullish(md) {
 		mo, ok := md.(*sobek.Object)
 		if !ok {
 			s.typeError(fn, "metadata must be an object of strings")
@@ -387,7 +385,7 @@ func (s *Stripe) purchase(fn string, v sobek.Value, amountKey string) stripelib.
 }
 
 func (s *Stripe) wholeNumber(fn, what string, v sobek.Value, required bool) int64 {
-	if nullish(v) {
+	if modules.IsNullish(v) {
 		if required {
 			s.typeError(fn, "%s is required (a whole number)", what)
 		}
@@ -437,7 +435,7 @@ func (s *Stripe) webhook(c sobek.FunctionCall) sobek.Value {
 	params := rt.NewObject()
 	var ts int64
 	var scheme sobek.Value
-	if p := c.Argument(3); !nullish(p) {
+	if p := c.Argument(3); !modules.IsNullish(p) {
 		po, ok := p.(*sobek.Object)
 		if !ok {
 			s.typeError(fn, "params must be an object")
@@ -456,7 +454,7 @@ func (s *Stripe) webhook(c sobek.FunctionCall) sobek.Value {
 	}
 	headers := rt.NewObject()
 	hasContentType := false
-	if h := params.Get("headers"); !nullish(h) {
+	if h := params.Get("headers"); !modules.IsNullish(h) {
 		ho, ok := h.(*sobek.Object)
 		if !ok {
 			s.typeError(fn, "params.headers must be an object")
