@@ -108,9 +108,48 @@ func (c *Class[T]) fixed(key string) bool {
 type classObject[T any] struct {
 	class *Class[T]
 	v     T
-	extra map[string]sobek.Value // properties set by the script
-	order []string               // their keys, in insertion order
+	extra ScriptProps // properties set by the script
 }
+
+// ScriptProps are the properties a script sets on a Go-backed object (a
+// sobek.DynamicObject: a Class's objects, a Go-made prototype), in the
+// order they were first set. The zero value is empty; the map is made on
+// the first Set, so objects the script never writes to cost nothing more.
+type ScriptProps struct {
+	m     map[string]sobek.Value
+	order []string
+}
+
+// Get returns the property key (nil when the script did not set it).
+func (p *ScriptProps) Get(key string) sobek.Value { return p.m[key] }
+
+// Has reports whether the script set key.
+func (p *ScriptProps) Has(key string) bool {
+	_, ok := p.m[key]
+	return ok
+}
+
+// Set sets key to val.
+func (p *ScriptProps) Set(key string, val sobek.Value) {
+	if p.m == nil {
+		p.m = make(map[string]sobek.Value, 2)
+	}
+	if _, ok := p.m[key]; !ok {
+		p.order = append(p.order, key)
+	}
+	p.m[key] = val
+}
+
+// Delete removes key.
+func (p *ScriptProps) Delete(key string) {
+	if _, ok := p.m[key]; ok {
+		delete(p.m, key)
+		p.order = slices.DeleteFunc(p.order, func(k string) bool { return k == key })
+	}
+}
+
+// Keys lists the keys in the order they were first set (do not modify it).
+func (p *ScriptProps) Keys() []string { return p.order }
 
 func (o *classObject[T]) Get(key string) sobek.Value {
 	if slices.Contains(o.class.spec.Props, key) {
@@ -119,44 +158,31 @@ func (o *classObject[T]) Get(key string) sobek.Value {
 	if m := o.class.method(key); m != nil {
 		return m
 	}
-	return o.extra[key] // nil: not an own property, look up the prototype
+	return o.extra.Get(key) // nil: not an own property, look up the prototype
 }
 
 func (o *classObject[T]) Set(key string, val sobek.Value) bool {
 	if o.class.fixed(key) {
 		return false
 	}
-	if o.extra == nil {
-		o.extra = make(map[string]sobek.Value, 2)
-	}
-	if _, ok := o.extra[key]; !ok {
-		o.order = append(o.order, key)
-	}
-	o.extra[key] = val
+	o.extra.Set(key, val)
 	return true
 }
 
 func (o *classObject[T]) Has(key string) bool {
-	if o.class.fixed(key) {
-		return true
-	}
-	_, ok := o.extra[key]
-	return ok
+	return o.class.fixed(key) || o.extra.Has(key)
 }
 
 func (o *classObject[T]) Delete(key string) bool {
 	if o.class.fixed(key) {
 		return false
 	}
-	if _, ok := o.extra[key]; ok {
-		delete(o.extra, key)
-		o.order = slices.DeleteFunc(o.order, func(k string) bool { return k == key })
-	}
+	o.extra.Delete(key)
 	return true
 }
 
 // Keys lists the enumerable own properties: the read-only ones, then those
 // the script set. Methods are not enumerable, as on a class's prototype.
 func (o *classObject[T]) Keys() []string {
-	return append(slices.Clip(o.class.spec.Props), o.order...)
+	return append(slices.Clip(o.class.spec.Props), o.extra.Keys()...)
 }

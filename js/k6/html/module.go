@@ -115,12 +115,11 @@ func (h *Instance) constructor(name, how string, holdsInstance bool) (ctor, prot
 type prototype struct {
 	inst  *Instance
 	ctor  *sobek.Object
-	extra map[string]sobek.Value
-	order []string
+	extra modules.ScriptProps
 }
 
 func (p *prototype) Get(key string) sobek.Value {
-	if v, ok := p.extra[key]; ok {
+	if v := p.extra.Get(key); v != nil {
 		return v
 	}
 	if key == "constructor" {
@@ -130,35 +129,18 @@ func (p *prototype) Get(key string) sobek.Value {
 }
 
 func (p *prototype) Set(key string, val sobek.Value) bool {
-	if p.extra == nil {
-		p.extra = make(map[string]sobek.Value, 2)
-	}
-	if _, ok := p.extra[key]; !ok {
-		p.order = append(p.order, key)
-	}
-	p.extra[key] = val
+	p.extra.Set(key, val)
 	return true
 }
 
-func (p *prototype) Has(key string) bool {
-	_, ok := p.extra[key]
-	return ok || key == "constructor"
-}
+func (p *prototype) Has(key string) bool { return p.extra.Has(key) || key == "constructor" }
 
 func (p *prototype) Delete(key string) bool {
-	if _, ok := p.extra[key]; ok {
-		delete(p.extra, key)
-		for i, k := range p.order {
-			if k == key {
-				p.order = append(p.order[:i], p.order[i+1:]...)
-				break
-			}
-		}
-	}
+	p.extra.Delete(key)
 	return true
 }
 
-func (p *prototype) Keys() []string { return p.order }
+func (p *prototype) Keys() []string { return p.extra.Keys() }
 
 // nodeTypeEnum is NodeType as TypeScript compiles the enum @types/k6
 // declares: names to numbers and numbers back to names.

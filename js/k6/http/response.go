@@ -285,13 +285,13 @@ func (mi *ModuleInstance) responsePrototype() *sobek.Object {
 type responseProto struct {
 	mi                                *ModuleInstance
 	json, html, submitForm, clickLink sobek.Value
-	extra                             map[string]sobek.Value
+	extra                             modules.ScriptProps
 }
 
 var responseMethods = []string{"json", "html", "submitForm", "clickLink"}
 
 func (p *responseProto) Get(key string) sobek.Value {
-	if v, ok := p.extra[key]; ok {
+	if v := p.extra.Get(key); v != nil {
 		return v
 	}
 	var slot *sobek.Value
@@ -318,32 +318,20 @@ func (p *responseProto) Get(key string) sobek.Value {
 }
 
 func (p *responseProto) Set(key string, val sobek.Value) bool {
-	if p.extra == nil {
-		p.extra = make(map[string]sobek.Value, 1)
-	}
-	p.extra[key] = val
+	p.extra.Set(key, val)
 	return true
 }
 
 func (p *responseProto) Has(key string) bool {
-	if _, ok := p.extra[key]; ok {
-		return true
-	}
-	return slices.Contains(responseMethods, key)
+	return p.extra.Has(key) || slices.Contains(responseMethods, key)
 }
 
 func (p *responseProto) Delete(key string) bool {
-	delete(p.extra, key)
+	p.extra.Delete(key)
 	return true
 }
 
-func (p *responseProto) Keys() []string {
-	keys := make([]string, 0, len(p.extra))
-	for k := range p.extra {
-		keys = append(keys, k)
-	}
-	return keys
-}
+func (p *responseProto) Keys() []string { return p.extra.Keys() }
 
 func (mi *ModuleInstance) thisResponse(this sobek.Value, method string) *jsResponse {
 	if o, ok := this.(*sobek.Object); ok {
