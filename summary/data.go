@@ -268,7 +268,7 @@ func (s *Summary) buildData(snap *metrics.Snapshot) *Data {
 		}
 		d.Metrics[key] = m
 	}
-	d.RootGroup = buildGroups(snap)
+	d.RootGroup = RootGroup(snap)
 	return d
 }
 
@@ -308,11 +308,7 @@ func groupID(path string) string {
 // groups and checks merged across scenarios, in the order they first
 // appeared, with k6's ids (the hex MD5 of the path). The REST API's
 // /v1/groups serves it.
-func RootGroup(snap *metrics.Snapshot) *Group { return buildGroups(snap) }
-
-// buildGroups builds root_group from the snapshot's groups and checks,
-// merging scenarios; groups and checks keep the order they first appeared.
-func buildGroups(snap *metrics.Snapshot) *Group {
+func RootGroup(snap *metrics.Snapshot) *Group {
 	root := &Group{ID: groupID(""), Groups: []*Group{}, Checks: []*Check{}}
 	byPath := map[string]*Group{"": root}
 	var ensure func(path string) *Group
